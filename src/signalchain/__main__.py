@@ -1,0 +1,3 @@
+from signalchain.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""The rig file, format 1 (the public contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+
+from signalchain.schema.common import Strict
+from signalchain.schema.device import DeviceSpec
+from signalchain.schema.quantities import Fraction, LengthM, VoltsRms
+
+
+class Environment(Strict):
+    """Where the rig lives: mains frequency and how far apart the outlets' grounds are."""
+
+    mains_hz: Literal[50, 60] = 60
+    ground_offset_v: VoltsRms = Field(
+        default=0.01, description="ground-potential difference between two outlets at the mains "
+        "fundamental (default 10 mV: between 'a few millivolts' on one strip and 'a few volts' "
+        "between distant outlets, electrical.md §2)")
+    hum_harmonics_db: dict[int, float] = Field(
+        default_factory=lambda: {1: 0.0, 2: -20.0, 3: -10.0, 5: -16.0, 7: -22.0, 9: -28.0},
+        description="level of each mains harmonic in the ground voltage, re the fundamental")
+
+    @field_validator("hum_harmonics_db")
+    @classmethod
+    def _positive_orders(cls, v: dict[int, float]) -> dict[int, float]:
+        bad = [k for k in v if k < 1 or k > 30]
+        if bad:
+            raise ValueError(f"harmonic orders must be 1..30, not {bad}")
+        return v
+
+
+class DeviceUse(Strict):
+    """A catalog device used in a rig, with its knob settings."""
+
+    model: str = Field(description="catalog id, e.g. focusrite/scarlett-2i2-3rd-gen")
+    name: str = ""
+    knobs: dict[str, Fraction] = Field(default_factory=dict)
+    outlet: str | None = Field(default=None, description="mains-earthed devices on the same "
+                               "outlet (or power strip) name share a ground potential")
+
+
+class InlineDevice(DeviceSpec):
+    """A device defined in the rig file itself (same schema as the catalog) plus knob settings."""
+
+    knob_positions: dict[str, Fraction] = Field(default_factory=dict, alias="set")
+    outlet: str | None = None
+
+
+def _device_tag(value: Any) -> str:
+    if isinstance(value, str):
+        return "id"
+    if isinstance(value, dict) and "model" in value:
+        return "use"
+    if isinstance(value, DeviceUse):
+        return "use"
+    return "inline"
+
+
+DeviceEntry = Annotated[
+    Annotated[str, Tag("id")] | Annotated[DeviceUse, Tag("use")]
+    | Annotated[InlineDevice, Tag("inline")],
+    Discriminator(_device_tag),
+]
+
+
+class EndRef(Strict):
+    """A cable end plugged into ``device.port``, optionally through adapters."""
+
+    port: str = Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="'device.port'")
+    via: list[str] = Field(default_factory=list, description="adapters, from the cable outwards")
+
+    @field_validator("via", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+def _end_ref(value: Any) -> Any:
+    return {"port": value} if isinstance(value, str) else value
+
+
+EndRefIn = Annotated[EndRef, Field(description="'device.port' or {port, via}")]
+
+
+class CableConnection(Strict):
+    """``cable: ID`` with ``ends`` in the cable's end order (a list) or by end name (a mapping)."""
+
+    cable: str
+    length: LengthM | None = None
+    ends: list[EndRefIn] | dict[str, EndRefIn]
+
+    @field_validator("ends", mode="before")
+    @classmethod
+    def _expand(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [_end_ref(x) for x in v]
+        if isinstance(v, dict):
+            return {k: _end_ref(x) for k, x in v.items()}
+        return v
+
+
+class PlugConnection(Strict):
+    """A device with a captive plug (headphones, a Y splitter) plugged ``into`` a port."""
+
+    plug: str = Field(description="device id, or 'device.port' if it has several plugs")
+    into: str = Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="'device.port'")
+    via: list[str] = Field(default_factory=list, description="adapters, from the plug outwards")
+
+    @field_validator("via", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+def _connection_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "cable" in value:
+            return "cable"
+        if "plug" in value:
+            return "plug"
+        return None
+    return "cable" if isinstance(value, CableConnection) else "plug"
+
+
+Connection = Annotated[
+    Annotated[CableConnection, Tag("cable")] | Annotated[PlugConnection, Tag("plug")],
+    Discriminator(_connection_tag, custom_error_type="connection_kind",
+                  custom_error_message="a connection has either 'cable:' and 'ends:', or "
+                  "'plug:' and 'into:'"),
+]
+
+
+class RigSpec(Strict):
+    """A rig file (format 1)."""
+
+    signalchain: Literal[1] = Field(description="format version; must be 1")
+    name: str = ""
+    program: str = "builtin:music"
+    environment: Environment = Field(default_factory=Environment)
+    devices: dict[str, DeviceEntry]
+    connections: list[Connection] = Field(default_factory=list)
+
+    @field_validator("devices")
+    @classmethod
+    def _ids(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name in v:
+            if "." in name or not name.strip():
+                raise ValueError(f"device name {name!r} must be non-empty and contain no '.'")
+        return v
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> RigSpec:
+        if not self.devices:
+            raise ValueError("a rig needs at least one device")
+        return self

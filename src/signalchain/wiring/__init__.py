@@ -1,0 +1,1 @@
+"""Connectors, mating at contact level, and building the rig's netlist."""

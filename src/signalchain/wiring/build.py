@@ -1,0 +1,440 @@
+"""Wire a resolved rig: mate every plug with its jack at contact level and build the netlist.
+
+This is where ``signalchain check`` finds what does not plug together: unknown
+ports, plugs that do not fit (with the adapter that would), outputs wired to
+outputs, ports used twice, an interface with no computer, a listener plugged
+into nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from signalchain.errors import Diagnostic, Location, RigTopologyError, error_at, warning_at
+from signalchain.schema.cable import CableSpec
+from signalchain.schema.rig import CableConnection, EndRef, PlugConnection
+from signalchain.wiring import devices as dv
+from signalchain.wiring.connectors import SIZE, mate
+from signalchain.wiring.netlist import Netlist, Resistor
+from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig
+
+
+@dataclass
+class EndState:
+    """A connector end travelling along a chain of adapters: its contacts' node names."""
+
+    connector: str
+    gender: str
+    nodes: dict[str, str]
+    label: str
+
+
+@dataclass
+class BomItem:
+    """A cable or adapter the rig uses."""
+
+    item: str
+    name: str
+    length_m: float | None
+    connection: int
+
+
+@dataclass
+class BuiltRig:
+    """A rig that plugs together: its netlist, warnings and who listens where."""
+
+    rig: ResolvedRig
+    netlist: Netlist
+    warnings: list[Diagnostic] = field(default_factory=list)
+    listeners: list[str] = field(default_factory=list)
+    feeds: dict[str, str | None] = field(default_factory=dict)
+    bom: list[BomItem] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    """One line per connection, in words."""
+
+    @property
+    def devices(self) -> dict[str, ResolvedDevice]:
+        """The rig's devices by name."""
+        return self.rig.devices
+
+
+def _fits(a_connector: str, a_gender: str, b_connector: str, b_gender: str) -> bool:
+    if a_gender == b_gender:
+        return False
+    plug, jack = (a_connector, b_connector) if a_gender == "plug" else (b_connector, a_connector)
+    return mate(plug, jack) is not None
+
+
+class _Builder:
+    def __init__(self, rig: ResolvedRig):
+        self.rig = rig
+        self.net = Netlist()
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.used: dict[tuple[str, str], int] = {}
+        self.peers: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.bom: list[BomItem] = []
+        self.links: list[str] = []
+
+    # ------------------------------------------------------------ devices
+    def add_devices(self) -> None:
+        earthed = [d for d in self.rig.devices.values() if d.spec.power == "mains-earthed"]
+        reference = earthed[0].outlet if earthed else None
+        outlets_done: set[str] = set()
+        env = self.rig.spec.environment
+        for dev in self.rig.devices.values():
+            dv.add_power(self.net, dev, reference, env, outlets_done)
+            for pname, port in dev.spec.ports.items():
+                if port.direction == "out" and port.feeds is not None:
+                    dv.add_output(self.net, dev.name, pname, port)
+                elif port.direction == "in" and port.senses is not None:
+                    dv.add_input(self.net, dev.name, pname, port)
+                elif dev.spec.kind == "headphones" and port.captive:
+                    dv.add_headphones(self.net, dev, pname)
+                else:
+                    dv.add_passive_port(self.net, dev.name, pname, port)
+            dv.add_links(self.net, dev)
+
+    # -------------------------------------------------------- connections
+    def _port(self, ref: str, loc: Location, path: str) -> tuple[ResolvedDevice, str] | None:
+        dname, _, pname = ref.partition(".")
+        dev = self.rig.devices.get(dname)
+        if dev is None:
+            names = ", ".join(self.rig.devices)
+            self.errors.append(error_at(f"no device named {dname!r} in this rig (devices: "
+                                        f"{names})", loc, path=path,
+                                        hint=f"add it under 'devices:' or fix the name in {ref!r}",
+                                        code="unknown-device"))
+            return None
+        if pname not in dev.spec.ports:
+            ports = ", ".join(dev.spec.ports)
+            self.errors.append(error_at(f"{dev.label} has no port {pname!r} (its ports: {ports})",
+                                        loc, path=path, hint=f"write '{dname}.<port>' with one "
+                                        "of those ports", code="unknown-port"))
+            return None
+        return dev, pname
+
+    def _use(self, dev: str, pname: str, index: int, loc: Location, path: str) -> bool:
+        key = (dev, pname)
+        if key in self.used:
+            first = self.used[key]
+            first_loc = self.rig.location("connections", first)
+            self.errors.append(error_at(
+                f"{dev}.{pname} is already used by connection {first + 1} (line "
+                f"{first_loc.line}); a socket takes one plug", loc, path=path,
+                hint="use a Y splitter or another port", code="port-used-twice"))
+            return False
+        self.used[key] = index
+        return True
+
+    def _pair(self, a: EndState, b: EndState) -> list[tuple[str, str]] | None:
+        if a.gender == b.gender:
+            return None
+        plug, jack = (a, b) if a.gender == "plug" else (b, a)
+        table = mate(plug.connector, jack.connector)
+        if table is None:
+            return None
+        pairs = []
+        for pc, jcs in table.items():
+            for jc in jcs:
+                pn, jn = plug.nodes.get(pc), jack.nodes.get(jc)
+                if pn and jn:
+                    pairs.append((pn, jn) if plug is a else (jn, pn))
+        return pairs
+
+    def _join(self, pairs: list[tuple[str, str]], tag: str) -> None:
+        for k, (x, y) in enumerate(pairs):
+            self.net.resistors.append(Resistor(f"{tag}.mate{k}", x, y, dv.CONTACT_R_OHM,
+                                               conductive=True))
+
+    def _cable_nodes(self, tag: str, spec: CableSpec, length_m: float) -> dict[str, EndState]:
+        """Add a cable's conductors; return its ends with their contact nodes."""
+        ends = {name: EndState(e.connector, e.gender, {}, f"{spec.id} end '{name}'")
+                for name, e in spec.ends.items()}
+        shield_hub = None
+        hubs = []
+        for j, cond in enumerate(spec.conductors):
+            hub = f"{tag}.w{j}"
+            per_m = spec.shield_r_ohm_per_m if cond.role == "shield" else spec.r_ohm_per_m
+            r_leg = max(per_m * length_m / 2.0, 1e-4)
+            for ref in cond.joins:
+                end, _, contact = ref.partition(".")
+                node = f"{tag}.{end}.{contact}"
+                ends[end].nodes[contact] = node
+                self.net.resistors.append(Resistor(f"{tag}.w{j}.{ref}", node, hub, r_leg,
+                                                   conductive=True))
+            if cond.role == "shield":
+                shield_hub = hub
+            elif cond.role == "signal":
+                hubs.append(hub)
+        if shield_hub is not None and spec.c_pf_per_m > 0:
+            for hub in hubs:
+                self.net.capacitors.append(dv.Capacitor(f"{hub}.c", hub, shield_hub,
+                                                        spec.c_pf_per_m * 1e-12 * length_m))
+        return ends
+
+    def _adapter_hint(self, end: EndState, target: EndState) -> str:
+        for ad in self.rig.catalog.adapters():
+            first, second = ad.ends.values()
+            for x, y in ((first, second), (second, first)):
+                if _fits(end.connector, end.gender, x.connector, x.gender) and \
+                        _fits(y.connector, y.gender, target.connector, target.gender):
+                    return f"add 'via: {ad.id}'"
+        return "use a cable or adapter with the right connector"
+
+    def _chain(self, index: int, start: EndState, vias: list[str], target: str, loc: Location,
+               path: str) -> tuple[ResolvedDevice, str] | None:
+        """Plug ``start`` through adapters into the port ``target``; add contacts to the net."""
+        found = self._port(target, loc, path)
+        if found is None:
+            return None
+        dev, pname = found
+        port = dev.spec.ports[pname]
+        cur = start
+        for k, ad_id in enumerate(vias):
+            ad = self.rig.catalog.cable(ad_id)
+            if ad is None or ad.kind != "adapter":
+                close = [c for c in self.rig.catalog.close_matches(ad_id)
+                         if c.startswith("adapter/")]
+                hint = f"did you mean {close[0]!r}?" if close else \
+                    "see 'signalchain catalog list --kind adapter'"
+                self.errors.append(error_at(f"unknown adapter {ad_id!r}", loc, path=path,
+                                            hint=hint, code="unknown-id"))
+                return None
+            tag = f"c{index + 1}.a{k + 1}"
+            ends = self._cable_nodes(tag, ad, ad.default_length_m)
+            names = list(ends)
+            for first, second in ((names[0], names[1]), (names[1], names[0])):
+                pairs = self._pair(cur, ends[first])
+                if pairs:
+                    self._join(pairs, tag)
+                    cur = ends[second]
+                    break
+            else:
+                self.errors.append(error_at(
+                    f"{cur.label} ({SIZE[cur.connector]} {cur.gender}) does not fit adapter "
+                    f"{ad_id}", loc, path=path, hint="check the order of 'via:' (from the cable "
+                    "outwards)", code="plug-does-not-fit"))
+                return None
+            self.bom.append(BomItem(ad_id, ad.name, None, index))
+        jack = EndState(port.connector, port.gender,
+                        {c: dv.contact_node(dev.name, pname, c) for c in
+                         dv.CONTACTS[port.connector]}, f"{dev.name}.{pname}")
+        pairs = self._pair(cur, jack)
+        if pairs is None:
+            what = f"{SIZE[cur.connector]} {cur.gender}"
+            there = f"{SIZE[port.connector]} {port.gender}"
+            self.errors.append(error_at(
+                f"{cur.label} ({what}, {cur.connector}) does not fit {dev.name}.{pname} "
+                f"({there}, {port.connector})", loc, path=path,
+                hint=self._adapter_hint(cur, jack), code="plug-does-not-fit"))
+            return None
+        self._join(pairs, f"c{index + 1}.{dev.name}.{pname}")
+        self._warn_shorting(cur, dev, pname, loc, path)
+        return dev, pname
+
+    def _warn_shorting(self, end: EndState, dev: ResolvedDevice, pname: str, loc: Location,
+                       path: str) -> None:
+        port = dev.spec.ports[pname]
+        if end.connector.startswith("ts-") and port.connector.startswith("trs-") and \
+                port.direction == "out" and port.signal == "stereo" and port.feeds is not None:
+            self.warnings.append(warning_at(
+                f"a mono (TS) plug in {dev.name}.{pname} shorts the output's right channel "
+                "(ring) to ground", loc, path=path, hint="use a TRS (stereo) plug; most "
+                "headphone outputs survive this, but the right channel is lost",
+                code="shorted-output"))
+
+    def add_connections(self) -> None:
+        for index, conn in enumerate(self.rig.spec.connections):
+            loc = self.rig.location("connections", index)
+            path = f"connections.{index}"
+            if isinstance(conn, CableConnection):
+                self._cable(index, conn, loc, path)
+            else:
+                self._plug(index, conn, loc, path)
+
+    def _cable(self, index: int, conn: CableConnection, loc: Location, path: str) -> None:
+        spec = self.rig.catalog.cable(conn.cable)
+        if spec is None:
+            close = self.rig.catalog.close_matches(conn.cable, kinds=(CableSpec,))
+            hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
+                    else "see 'signalchain catalog list --kind cable'")
+            self.errors.append(error_at(f"unknown cable {conn.cable!r}",
+                                        self.rig.doc.value_location(("connections", index,
+                                                                     "cable")),
+                                        path=path + ".cable", hint=hint, code="unknown-id"))
+            return
+        names = list(spec.ends)
+        if isinstance(conn.ends, list):
+            if len(conn.ends) != len(names):
+                self.errors.append(error_at(
+                    f"{conn.cable} has {len(names)} ends ({', '.join(names)}) but "
+                    f"{len(conn.ends)} are given", loc, path=path + ".ends",
+                    hint=f"list {len(names)} ports, or name the ends: "
+                    f"ends: {{{', '.join(n + ': dev.port' for n in names)}}}",
+                    code="cable-ends"))
+                return
+            plugged: dict[str, EndRef] = dict(zip(names, conn.ends, strict=True))
+        else:
+            unknown = [k for k in conn.ends if k not in spec.ends]
+            if unknown:
+                self.errors.append(error_at(
+                    f"{conn.cable} has no end {unknown[0]!r} (its ends: {', '.join(names)})", loc,
+                    path=path + ".ends", code="cable-ends"))
+                return
+            plugged = dict(conn.ends)
+            for missing in (n for n in names if n not in plugged):
+                self.warnings.append(warning_at(f"end {missing!r} of {conn.cable} is not "
+                                                "plugged in", loc, path=path,
+                                                code="loose-end"))
+        length = spec.default_length_m if (spec.fixed_length or conn.length is None) \
+            else conn.length
+        tag = f"c{index + 1}"
+        ends = self._cable_nodes(tag, spec, length)
+        self.bom.append(BomItem(conn.cable, spec.name, length, index))
+        ports: list[tuple[ResolvedDevice, str]] = []
+        for end_name, ref in plugged.items():
+            epath = f"{path}.ends.{end_name}"
+            found = self._chain(index, ends[end_name], ref.via, ref.port, loc, epath)
+            if found and self._use(found[0].name, found[1], index, loc, epath):
+                ports.append(found)
+        self._check_directions(ports, loc, path, conn.cable)
+        self.links.append(f"{conn.cable} ({length:.1f} m): " + " ↔ ".join(
+            f"{d.name}.{p}" for d, p in ports))
+
+    def _check_directions(self, ports: list[tuple[ResolvedDevice, str]], loc: Location,
+                          path: str, what: str) -> None:
+        outs = [f"{d.name}.{p}" for d, p in ports if d.spec.ports[p].direction == "out"]
+        ins = [f"{d.name}.{p}" for d, p in ports if d.spec.ports[p].direction == "in"]
+        for i, (d, p) in enumerate(ports):
+            for d2, p2 in ports[i + 1:]:
+                self.peers.setdefault((d.name, p), []).append((d2.name, p2))
+                self.peers.setdefault((d2.name, p2), []).append((d.name, p))
+        if len(outs) > 1:
+            self.errors.append(error_at(
+                f"{what} wires output to output ({' and '.join(outs)})", loc, path=path,
+                hint="one end must go into an input (e.g. the headphone amp's input)",
+                code="output-to-output"))
+        elif ins and not outs and len(ports) > 1:
+            self.errors.append(error_at(
+                f"{what} wires input to input ({' and '.join(ins)}); nothing drives it", loc,
+                path=path, hint="connect an output (line out or headphone out) to one end",
+                code="input-to-input"))
+
+    def _plug(self, index: int, conn: PlugConnection, loc: Location, path: str) -> None:
+        dname, _, pname = conn.plug.partition(".")
+        dev = self.rig.devices.get(dname)
+        if dev is None:
+            self.errors.append(error_at(
+                f"no device named {dname!r} in this rig (devices: {', '.join(self.rig.devices)})",
+                loc, path=path + ".plug", code="unknown-device"))
+            return
+        captive = [p for p, s in dev.spec.ports.items() if s.captive]
+        if pname:
+            if pname not in captive:
+                self.errors.append(error_at(f"{dev.label} has no captive plug {pname!r} "
+                                            f"(plugs: {', '.join(captive) or 'none'})", loc,
+                                            path=path + ".plug", code="unknown-port"))
+                return
+        elif len(captive) != 1:
+            hint = ("use 'cable:' with 'ends:' for a device with sockets" if not captive
+                    else f"write '{dname}.<plug>' with one of {', '.join(captive)}")
+            self.errors.append(error_at(
+                f"{dev.label} has {'no' if not captive else 'several'} captive plug(s); "
+                "'plug:' needs exactly one", loc, path=path + ".plug", hint=hint,
+                code="no-captive-plug"))
+            return
+        else:
+            pname = captive[0]
+        port = dev.spec.ports[pname]
+        start = EndState(port.connector, port.gender,
+                         {c: dv.contact_node(dname, pname, c) for c in dv.CONTACTS[port.connector]},
+                         f"{dname}'s plug")
+        if not self._use(dname, pname, index, loc, path + ".plug"):
+            return
+        found = self._chain(index, start, conn.via, conn.into, loc, path + ".into")
+        if found is None:
+            return
+        tdev, tport = found
+        if not self._use(tdev.name, tport, index, loc, path + ".into"):
+            return
+        if tdev.spec.ports[tport].direction == "in":
+            self.errors.append(error_at(
+                f"{dname}'s plug goes into {conn.into}, which is an input", loc,
+                path=path + ".into", hint="plug headphones into an output", code="into-input"))
+            return
+        self.peers.setdefault((dname, pname), []).append((tdev.name, tport))
+        self.peers.setdefault((tdev.name, tport), []).append((dname, pname))
+        via = f" via {', '.join(conn.via)}" if conn.via else ""
+        self.links.append(f"{dname} plugs into {conn.into}{via}")
+
+    # --------------------------------------------------------------- checks
+    def check_hosts_and_listeners(self) -> list[str]:
+        listeners = []
+        for dev in self.rig.devices.values():
+            loc = dev.location
+            if dev.spec.kind == "interface":
+                hosts = [p for p, s in dev.spec.ports.items() if s.signal == "host"]
+                linked = any(self.rig.devices[d].spec.kind == "computer"
+                             for p in hosts for d, _ in self.peers.get((dev.name, p), []))
+                if hosts and not linked:
+                    computers = [d.name for d in self.rig.devices.values()
+                                 if d.spec.kind == "computer"]
+                    comp = computers[0] if computers else "laptop"
+                    extra = "" if computers else " (and add 'laptop: generic/laptop' to devices)"
+                    self.errors.append(error_at(
+                        f"{dev.label} has no USB link to a computer, so nothing plays into it",
+                        loc, path=f"devices.{dev.name}",
+                        hint=f"add '- cable: usb' with 'ends: [{comp}.usb, {dev.name}."
+                        f"{hosts[0]}]'{extra}", code="no-host-link"))
+            if dev.spec.kind == "headphones":
+                listeners.append(dev.name)
+                plugs = [p for p, s in dev.spec.ports.items() if s.captive]
+                if not any((dev.name, p) in self.used for p in plugs):
+                    self.errors.append(error_at(
+                        f"listener {dev.name} ({dev.model or 'inline'}) is not plugged into "
+                        "anything", loc, path=f"devices.{dev.name}",
+                        hint=f"add '- plug: {dev.name}' with 'into: <amp>.<output>'",
+                        code="listener-unconnected"))
+        return listeners
+
+    def feeds_and_sharing(self, listeners: list[str]) -> dict[str, str | None]:
+        feeds: dict[str, str | None] = {}
+        per_output: dict[str, list[str]] = {}
+        stages = set(self.net.stages())
+        drives_by_contact = {node: f"{dev}.{port}" for node, (dev, port, _r)
+                             in self.net.contact_roles.items() if f"{dev}.{port}" in stages}
+        for name in listeners:
+            dev = self.rig.devices[name]
+            plug = next((p for p, s in dev.spec.ports.items() if s.captive), None)
+            feed = None
+            if plug is not None:
+                tip = dv.contact_node(name, plug, dv.ROLES[dev.spec.ports[plug].connector]["hot"])
+                for node in sorted(self.net.conductive_group(tip)):
+                    if node in drives_by_contact:
+                        feed = drives_by_contact[node]
+                        break
+            feeds[name] = feed
+            if feed:
+                per_output.setdefault(feed, []).append(name)
+        for stage, names in per_output.items():
+            if len(names) > 1:
+                dev = self.rig.devices[stage.split(".")[0]]
+                self.warnings.append(warning_at(
+                    f"{len(names)} pairs of headphones ({', '.join(names)}) share {stage} "
+                    "through a passive splitter: one volume for all, and the load is their "
+                    "parallel impedance", dev.location, path=f"devices.{dev.name}",
+                    hint="use one amp output per listener", code="passive-split"))
+        return feeds
+
+
+def build(rig: ResolvedRig) -> BuiltRig:
+    """Wire a resolved rig into a netlist, or raise :class:`RigTopologyError`."""
+    b = _Builder(rig)
+    b.add_devices()
+    b.add_connections()
+    listeners = b.check_hosts_and_listeners()
+    if b.errors:
+        raise RigTopologyError(b.errors + b.warnings)
+    feeds = b.feeds_and_sharing(listeners)
+    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.bom, b.links)
