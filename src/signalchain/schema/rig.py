@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
 from signalchain.schema.common import Strict
 from signalchain.schema.device import DeviceSpec
@@ -82,7 +82,8 @@ def _end_ref(value: Any) -> Any:
     return {"port": value} if isinstance(value, str) else value
 
 
-EndRefIn = Annotated[EndRef, Field(description="'device.port' or {port, via}")]
+EndRefIn = Annotated[EndRef, BeforeValidator(_end_ref, json_schema_input_type=str | EndRef),
+                     Field(description="'device.port' or {port, via}")]
 
 
 class CableConnection(Strict):
@@ -91,15 +92,6 @@ class CableConnection(Strict):
     cable: str
     length: LengthM | None = None
     ends: list[EndRefIn] | dict[str, EndRefIn]
-
-    @field_validator("ends", mode="before")
-    @classmethod
-    def _expand(cls, v: Any) -> Any:
-        if isinstance(v, list):
-            return [_end_ref(x) for x in v]
-        if isinstance(v, dict):
-            return {k: _end_ref(x) for k, x in v.items()}
-        return v
 
 
 class PlugConnection(Strict):

@@ -51,6 +51,8 @@ class BuiltRig:
     bom: list[BomItem] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     """One line per connection, in words."""
+    host_linked: set[str] = field(default_factory=set)
+    """Interfaces that a computer plays into."""
 
     @property
     def devices(self) -> dict[str, ResolvedDevice]:
@@ -75,6 +77,7 @@ class _Builder:
         self.peers: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.bom: list[BomItem] = []
         self.links: list[str] = []
+        self.host_linked: set[str] = set()
 
     # ------------------------------------------------------------ devices
     def add_devices(self) -> None:
@@ -310,12 +313,7 @@ class _Builder:
             for d2, p2 in ports[i + 1:]:
                 self.peers.setdefault((d.name, p), []).append((d2.name, p2))
                 self.peers.setdefault((d2.name, p2), []).append((d.name, p))
-        if len(outs) > 1:
-            self.errors.append(error_at(
-                f"{what} wires output to output ({' and '.join(outs)})", loc, path=path,
-                hint="one end must go into an input (e.g. the headphone amp's input)",
-                code="output-to-output"))
-        elif ins and not outs and len(ports) > 1:
+        if ins and not outs and len(ports) > 1:
             self.errors.append(error_at(
                 f"{what} wires input to input ({' and '.join(ins)}); nothing drives it", loc,
                 path=path, hint="connect an output (line out or headphone out) to one end",
@@ -369,6 +367,35 @@ class _Builder:
         self.links.append(f"{dname} plugs into {conn.into}{via}")
 
     # --------------------------------------------------------------- checks
+    def check_output_collisions(self) -> None:
+        """Two outputs' driven contacts wired together (summing with a Y) is an error."""
+        sources = {n for d in self.net.drives for n in (d.pos, d.neg)}
+        driven: dict[str, str] = {}
+        for r in self.net.resistors:
+            if r.a in sources and r.b in self.net.contact_roles:
+                dev, port, _role = self.net.contact_roles[r.b]
+                driven[r.b] = f"{dev}.{port}"
+        grounds = {n for n, (_d, _p, role) in self.net.contact_roles.items() if role == "ground"}
+        reported: set[frozenset[str]] = set()
+        for node, owner in driven.items():
+            group = self.net.conductive_group(node)
+            if group & grounds:
+                continue  # shorted to ground: the simulation reports it (shorted-output)
+            others = {driven[n] for n in group if n in driven and driven[n] != owner}
+            for other in others:
+                pair = frozenset((owner, other))
+                if pair in reported:
+                    continue
+                reported.add(pair)
+                dev, port = other.split(".")
+                index = self.used.get((dev, port), 0)
+                self.errors.append(error_at(
+                    f"outputs {owner} and {other} are wired together (their signals would "
+                    "fight)", self.rig.location("connections", index),
+                    path=f"connections.{index}", hint="one end must go into an input; to feed "
+                    "one amp from two outputs use a stereo breakout (left/right) cable",
+                    code="output-to-output"))
+
     def check_hosts_and_listeners(self) -> list[str]:
         listeners = []
         for dev in self.rig.devices.values():
@@ -377,6 +404,8 @@ class _Builder:
                 hosts = [p for p, s in dev.spec.ports.items() if s.signal == "host"]
                 linked = any(self.rig.devices[d].spec.kind == "computer"
                              for p in hosts for d, _ in self.peers.get((dev.name, p), []))
+                if linked:
+                    self.host_linked.add(dev.name)
                 if hosts and not linked:
                     computers = [d.name for d in self.rig.devices.values()
                                  if d.spec.kind == "computer"]
@@ -434,7 +463,9 @@ def build(rig: ResolvedRig) -> BuiltRig:
     b.add_devices()
     b.add_connections()
     listeners = b.check_hosts_and_listeners()
+    if not b.errors:
+        b.check_output_collisions()
     if b.errors:
         raise RigTopologyError(b.errors + b.warnings)
     feeds = b.feeds_and_sharing(listeners)
-    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.bom, b.links)
+    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.bom, b.links, b.host_linked)

@@ -1,0 +1,104 @@
+"""Export a rig's passive network as a SPICE netlist that ngspice runs unmodified.
+
+Drive sources become AC voltage sources carrying the drive values the active
+stages produce for the chosen excitation (a program channel at the
+reference level), so the netlist reproduces what signalchain computes; the
+``.control`` block prints the voltage across each of a listener's drivers.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+import re
+
+import numpy as np
+
+from signalchain.circuit.mna import GMIN_S, transducer_z
+from signalchain.wiring.netlist import EARTH, Netlist
+
+
+def spice_node_names(net: Netlist) -> dict[str, str]:
+    """Map node names to SPICE-safe names (``earth`` -> ``0``)."""
+    names = {EARTH: "0"}
+    used = {"0"}
+    for node in net.nodes():
+        if node == EARTH:
+            continue
+        base = re.sub(r"[^A-Za-z0-9_]", "_", node)
+        name, k = base, 1
+        while name in used:
+            k += 1
+            name = f"{base}_{k}"
+        used.add(name)
+        names[node] = name
+    return names
+
+
+def _num(x: float) -> str:
+    return f"{x:.12g}"
+
+
+def to_spice(net: Netlist, freq_hz: float, drive_values: dict[str, complex],
+             ground_values: dict[str, complex] | None = None,
+             probes: list[tuple[str, str, str]] | None = None, title: str = "signalchain") -> str:
+    """Write the netlist as SPICE text for one AC frequency.
+
+    Parameters
+    ----------
+    net : Netlist
+    freq_hz : float
+        Frequency of the ``.ac`` analysis (headphone impedance curves are evaluated here).
+    drive_values : dict
+        Drive column (``stage:role``) -> complex source value (V). Missing columns are 0.
+    ground_values : dict, optional
+        Ground source name -> complex value (V or A). Missing sources are 0.
+    probes : list of (label, node_plus, node_minus)
+        Differential voltages to print.
+    title : str
+        First line of the netlist.
+    """
+    n = spice_node_names(net)
+    ground_values = ground_values or {}
+    lines = [f"* {title}", f"* AC analysis at {freq_hz:g} Hz; exported by signalchain"]
+    for k, r in enumerate(net.resistors):
+        lines.append(f"R{k} {n[r.a]} {n[r.b]} {_num(r.ohm)} ; {r.name}")
+    for k, c in enumerate(net.capacitors):
+        lines.append(f"C{k} {n[c.a]} {n[c.b]} {_num(c.farad)} ; {c.name}")
+    for k, t in enumerate(net.transducers):
+        z = float(transducer_z(t, np.array([freq_hz]))[0])
+        lines.append(f"RT{k} {n[t.a]} {n[t.b]} {_num(z)} ; {t.name} at {freq_hz:g} Hz")
+    for k, v in enumerate(net.vcvs):
+        lines.append(f"E{k} {n[v.out_p]} {n[v.out_n]} {n[v.ctl_p]} {n[v.ctl_n]} {_num(v.gain)}"
+                     f" ; {v.name}")
+    for k, d in enumerate(net.drives):
+        value = drive_values.get(f"{d.stage}:{d.role}", 0j) * d.coeff
+        mag, ph = abs(value), math.degrees(cmath.phase(value))
+        lines.append(f"VD{k} {n[d.pos]} {n[d.neg]} DC 0 AC {_num(mag)} {_num(ph)} ; {d.name}")
+    for k, g in enumerate(net.ground_sources):
+        value = ground_values.get(g.name, 0j)
+        mag, ph = abs(value), math.degrees(cmath.phase(value))
+        if g.kind == "voltage":
+            lines.append(f"VG{k} {n[g.pos]} {n[g.neg]} DC 0 AC {_num(mag)} {_num(ph)} ; {g.name}")
+        else:  # SPICE current flows n+ -> source -> n-, i.e. it is injected into n-
+            lines.append(f"IG{k} {n[g.neg]} {n[g.pos]} DC 0 AC {_num(mag)} {_num(ph)} ; {g.name}")
+    for node, name in n.items():
+        if node != EARTH:
+            lines.append(f"RGMIN_{name} {name} 0 {_num(1.0 / GMIN_S)}")
+    lines += [".control", f"ac lin 1 {_num(freq_hz)} {_num(freq_hz)}"]
+    for label, plus, minus in probes or []:
+        lines.append(f"echo probe {label}")
+        lines.append(f"print vm({n[plus]},{n[minus]}) vp({n[plus]},{n[minus]})")
+    lines += [".endc", ".end", ""]
+    return "\n".join(lines)
+
+
+_VALUE = re.compile(r"^\s*(vm|vp)\(([^)]*)\)\s*=\s*([-+0-9.eE]+)", re.MULTILINE)
+
+
+def parse_ngspice_output(text: str) -> list[complex]:
+    """Read ``print vm(...) vp(...)`` results from ngspice batch output, in order."""
+    mags, phases = [], []
+    for kind, _nodes, value in _VALUE.findall(text):
+        (mags if kind == "vm" else phases).append(float(value))
+    return [m * cmath.exp(1j * p) for m, p in zip(mags, phases, strict=True)]

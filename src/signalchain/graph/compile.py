@@ -1,0 +1,205 @@
+"""Compile a wired rig into a :class:`SignalGraph`.
+
+The passive network is solved once (MNA over a frequency grid) into a
+transfer matrix from every drive column and ground source to every sensing
+point. Active stages are unilateral: each drive column is a knob-and-gain
+times one of its device's internal channels, which is either a program
+channel (an interface's DAC) or what one of its inputs senses. Knob
+positions therefore never require a new circuit solve, which is what makes
+``tune`` and ``advise`` cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from signalchain import units
+from signalchain.circuit.mna import Solution, solve
+from signalchain.schema.device import PortSpec, Taper
+from signalchain.wiring.build import BuiltRig
+
+PROGRAM_CHANNELS = ("L", "R")
+GRID_POINTS_PER_DECADE = 10
+F_MIN_HZ, F_MAX_HZ = 20.0, 20000.0
+REFERENCE_HZ = 1000.0
+
+
+@dataclass
+class Stage:
+    """An active output: knob, gain, noise and limits of one device port."""
+
+    id: str
+    device: str
+    port: str
+    spec: PortSpec
+    knob: str | None
+    taper: Taper
+    physical: bool
+    gain: float
+    """Linear gain with the knob fully up: volts per full-scale unit (DAC) or V/V (amp)."""
+    is_dac: bool
+    noise_min_v: float
+    noise_max_v: float
+
+
+@dataclass
+class SignalGraph:
+    """Everything ``evaluate`` and ``render`` need, solved once per rig."""
+
+    built: BuiltRig
+    solution: Solution
+    stages: dict[str, Stage]
+    drive_stage: list[str]
+    """Stage id of each drive column."""
+    drive_channel: list[str]
+    """Internal channel each drive column carries."""
+    n_drive: int
+    program_map: np.ndarray
+    """(n_drive, n_program) 1 where a column carries a program channel."""
+    input_map: np.ndarray
+    """(n_drive, n_input) 1 where a column carries what an input senses."""
+    input_senses: list[int]
+    ear_senses: list[int]
+    ears: list[tuple[str, str]]
+    """(listener, side) per ear sense."""
+    leg_senses: list[int]
+    current_senses: list[int]
+    sense_stage: dict[int, str]
+    sense_limit: dict[int, float]
+    knob_positions: dict[str, float]
+    """'device.knob' -> position, for every knob in the rig."""
+    i_ref: int
+    i_10k: int
+    hum_points: list[tuple[int, float]]
+    """(grid index, linear level re the fundamental) per mains harmonic."""
+    noise_weights: np.ndarray
+    """Quadrature weights W with sum W*g ≈ ∫ g(f) A(f)² df over 20 Hz..20 kHz."""
+    a_weight_norm: float
+    """∫ A(f)² df over 20 Hz..20 kHz: turns an A-weighted RMS into a white density."""
+    sensitivity_db_per_v: dict[str, float]
+    assumptions: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def freqs_hz(self) -> np.ndarray:
+        """The frequency grid of the solved network."""
+        return self.solution.freqs_hz
+
+    def knob_gain(self, stage: Stage, positions: dict[str, float]) -> float:
+        """Linear gain of a stage at the given knob positions."""
+        if stage.knob is None:
+            return stage.gain
+        pos = positions.get(f"{stage.device}.{stage.knob}", 1.0)
+        return stage.gain * float(units.taper_gain(pos, stage.taper))
+
+
+def frequency_grid(mains_hz: float, harmonics: dict[int, float]) -> np.ndarray:
+    """Log grid over 20 Hz..20 kHz plus 1 kHz, 10 kHz and the mains harmonics."""
+    n = int(round(np.log10(F_MAX_HZ / F_MIN_HZ) * GRID_POINTS_PER_DECADE)) + 1
+    extra = [REFERENCE_HZ, 10000.0] + [k * mains_hz for k in harmonics if k * mains_hz <= F_MAX_HZ]
+    return np.unique(np.concatenate([np.geomspace(F_MIN_HZ, F_MAX_HZ, n), extra]))
+
+
+def a_weighted_quadrature(grid_hz: np.ndarray, n_fine: int = 2000) -> np.ndarray:
+    """Weights W so that ``sum(W * g(grid))`` integrates ``g·A²`` over 20 Hz..20 kHz.
+
+    ``g`` is taken as piecewise linear in log-frequency between grid points.
+    """
+    fine = np.geomspace(F_MIN_HZ, F_MAX_HZ, n_fine)
+    df = np.gradient(fine)
+    a2 = units.a_weighting_gain(fine) ** 2 * df
+    pos = np.interp(np.log(fine), np.log(grid_hz), np.arange(len(grid_hz)))
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, len(grid_hz) - 1)
+    frac = pos - lo
+    weights = np.zeros(len(grid_hz))
+    np.add.at(weights, lo, a2 * (1.0 - frac))
+    np.add.at(weights, hi, a2 * frac)
+    return weights
+
+
+def _sensitivity_db_per_v(built: BuiltRig, listener: str) -> float:
+    hp = built.devices[listener].spec.headphones
+    assert hp is not None
+    if hp.sensitivity_db_per_v is not None:
+        return hp.sensitivity_db_per_v
+    z = hp.z_ohm
+    if hp.z_curve:
+        f = np.array([p[0] for p in hp.z_curve])
+        zz = np.array([p[1] for p in hp.z_curve])
+        z = float(np.interp(np.log(hp.sensitivity_freq_hz), np.log(f), zz))
+    return units.sensitivity_db_per_v(hp.sensitivity_db_per_mw, z)
+
+
+def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
+    """Solve a wired rig's passive network and assemble its signal graph."""
+    env = built.rig.spec.environment
+    grid = frequency_grid(env.mains_hz, env.hum_harmonics_db)
+    net = built.netlist
+    sol = solve(net, grid, keep_nodes=keep_nodes)
+
+    stages: dict[str, Stage] = {}
+    for dev in built.devices.values():
+        for pname, port in dev.spec.ports.items():
+            if port.direction != "out" or port.feeds is None:
+                continue
+            knob = dev.spec.knobs.get(port.knob) if port.knob else None
+            is_dac = port.v_rms_at_0dbfs is not None
+            gain = port.v_rms_at_0dbfs if is_dac else float(units.from_db(port.gain_db or 0.0))
+            noise = port.noise
+            stages[f"{dev.name}.{pname}"] = Stage(
+                f"{dev.name}.{pname}", dev.name, pname, port, port.knob,
+                knob.taper if knob else "linear", knob.physical if knob else False, gain, is_dac,
+                units.dbu_to_v(noise.knob_min_dbu_a), units.dbu_to_v(noise.knob_max_dbu_a))
+
+    n_drive = sum(1 for c in sol.columns if ":" in c and c.split(":")[0] in stages)
+    drive_stage, drive_channel = [], []
+    for col in sol.columns[:n_drive]:
+        stage_id, role = col.split(":")
+        roles = stages[stage_id].spec.channel_roles("feeds")
+        drive_stage.append(stage_id)
+        drive_channel.append(roles[role])
+
+    senses = net.senses
+    input_senses = [i for i, s in enumerate(senses) if s.kind == "input"]
+    ear_senses = [i for i, s in enumerate(senses) if s.kind == "ear"]
+    program_map = np.zeros((n_drive, len(PROGRAM_CHANNELS)))
+    input_map = np.zeros((n_drive, len(input_senses)))
+    for j, (stage_id, channel) in enumerate(zip(drive_stage, drive_channel, strict=True)):
+        dev = built.devices[stages[stage_id].device]
+        if dev.name in built.host_linked and channel in dev.spec.program_channels:
+            k = dev.spec.program_channels.index(channel)
+            if k < len(PROGRAM_CHANNELS):
+                program_map[j, k] = 1.0
+        for col, i in enumerate(input_senses):
+            s = senses[i]
+            if s.device == dev.name:
+                roles = dev.spec.ports[s.port].channel_roles("senses")
+                if roles.get(s.role) == channel:
+                    input_map[j, col] = 1.0
+
+    sense_stage: dict[int, str] = {}
+    sense_limit: dict[int, float] = {}
+    for i, s in enumerate(senses):
+        if s.limit is not None and np.isfinite(s.limit):
+            sense_limit[i] = s.limit
+        sense_stage[i] = f"{s.device}.{s.port}"
+
+    weights = a_weighted_quadrature(grid)
+    harmonics = [(int(np.argmin(np.abs(grid - k * env.mains_hz))), float(units.from_db(db)))
+                 for k, db in sorted(env.hum_harmonics_db.items()) if k * env.mains_hz <= F_MAX_HZ]
+    positions = {f"{d.name}.{k}": v for d in built.devices.values() for k, v in d.knobs.items()}
+    return SignalGraph(
+        built=built, solution=sol, stages=stages, drive_stage=drive_stage,
+        drive_channel=drive_channel, n_drive=n_drive, program_map=program_map,
+        input_map=input_map, input_senses=input_senses, ear_senses=ear_senses,
+        ears=[(senses[i].device, senses[i].role) for i in ear_senses],
+        leg_senses=[i for i, s in enumerate(senses) if s.kind == "leg"],
+        current_senses=[i for i, s in enumerate(senses) if s.kind == "current"],
+        sense_stage=sense_stage, sense_limit=sense_limit, knob_positions=positions,
+        i_ref=int(np.argmin(np.abs(grid - REFERENCE_HZ))),
+        i_10k=int(np.argmin(np.abs(grid - 10000.0))), hum_points=harmonics,
+        noise_weights=weights, a_weight_norm=float(weights.sum()),
+        sensitivity_db_per_v={name: _sensitivity_db_per_v(built, name)
+                              for name in built.listeners})
