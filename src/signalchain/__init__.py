@@ -14,6 +14,6 @@ The public entry points are re-exported here:
 
 __version__ = "0.1.0"
 
-# re-exports are added by signalchain.api at the end of this file
+from signalchain.api import check_rig, load_rig, simulate  # noqa: E402
 
 __all__ = ["__version__", "check_rig", "load_rig", "simulate"]

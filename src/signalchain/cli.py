@@ -25,7 +25,7 @@ catalog_app = typer.Typer(add_completion=False, no_args_is_help=False,
                           help="List or show catalog gear.")
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(highlight=False, soft_wrap=False)
+out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,6 +90,81 @@ def check(rig: RigArg) -> None:
     print_diagnostics(built.warnings)
     n = len(built.warnings)
     out.print(f"[green]✓ {rig} is valid[/green]" + (f" ({n} warning{'s' * (n != 1)})" if n else ""))
+
+
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="override a knob: device.knob=value (0..1 or 60%); repeatable")]
+
+
+@app.command()
+@guarded
+def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
+             quiet_assumptions: Annotated[bool, typer.Option(
+                 "--brief", help="do not list the assumed values")] = False) -> None:
+    """What every listener hears: channels, polarity, SPL, hiss, hum, headroom."""
+    from signalchain.api import check_rig, parse_knob_settings
+    from signalchain.evaluate import evaluate
+    from signalchain.graph import compile_rig
+    from signalchain.views import describe_evaluation
+
+    built = check_rig(rig)
+    overrides = parse_knob_settings(settings or [], built)
+    ev = evaluate(compile_rig(built), overrides)
+    if as_json:
+        print_json(ev.to_json())
+        return
+    print_diagnostics(built.warnings)
+    describe_evaluation(out, ev, show_assumptions=not quiet_assumptions)
+
+
+@app.command()
+@guarded
+def netlist(
+    rig: RigArg,
+    listener: Annotated[str, typer.Option(help="whose drivers to probe")],
+    fmt: Annotated[str, typer.Option("--format", help="only 'spice' for now")] = "spice",
+    channel: Annotated[str, typer.Option(help="program channel that plays (L or R)")] = "L",
+    freq: Annotated[float, typer.Option(help="AC analysis frequency, Hz")] = 1000.0,
+) -> None:
+    """Export the rig's passive network as a SPICE netlist (runs in ngspice -b)."""
+    from signalchain.api import check_rig
+    from signalchain.circuit.spice import to_spice
+    from signalchain.graph import compile_rig
+    from signalchain.graph.compile import PROGRAM_CHANNELS
+    from signalchain.graph.response import respond
+    from signalchain.units import from_db
+
+    if fmt != "spice":
+        raise UsageError([Diagnostic("error", f"unknown format {fmt!r}; valid: spice")])
+    if channel not in PROGRAM_CHANNELS:
+        raise UsageError([Diagnostic("error", f"unknown channel {channel!r}; valid: "
+                                     f"{', '.join(PROGRAM_CHANNELS)}")])
+    if not 1.0 <= freq <= 100e3:
+        raise UsageError([Diagnostic("error", f"--freq {freq:g} is outside 1 Hz..100 kHz")])
+    built = check_rig(rig)
+    if listener not in built.listeners:
+        raise UsageError([Diagnostic("error", f"no listener {listener!r}; listeners: "
+                                     f"{', '.join(built.listeners)}")])
+    from signalchain.graph.compile import frequency_grid
+    env = built.rig.spec.environment
+    import numpy as np
+
+    graph = compile_rig(built)
+    grid = frequency_grid(env.mains_hz, env.hum_harmonics_db)
+    del grid
+    from signalchain.circuit.mna import solve
+
+    graph.solution = solve(built.netlist, np.array([freq]))
+    graph.i_ref = 0
+    resp = respond(graph, graph.knob_positions)
+    k = PROGRAM_CHANNELS.index(channel)
+    drives = resp.drive_from_noise[0] @ (resp.gains[:, None] * graph.program_map)[:, k]
+    level = float(from_db(-18.0))
+    values = dict(zip(graph.solution.columns[:graph.n_drive], drives * level, strict=True))
+    probes = [(f"{who}:{side}", f"{who}.{side}", f"{who}.common")
+              for who, side in graph.ears if who == listener]
+    title = f"{built.rig.spec.name or rig}: program {channel} at -18 dBFS, {freq:g} Hz"
+    sys.stdout.write(to_spice(built.netlist, freq, values, probes=probes, title=title))
 
 
 @catalog_app.callback(invoke_without_command=True)
@@ -157,11 +232,13 @@ def schema() -> None:
 @app.command()
 @guarded
 def demo(out_dir: Annotated[Path | None, typer.Option("--out", help="also write results "
-                                                      "here")] = None) -> None:
+                                                      "here")] = None,
+         force: Annotated[bool, typer.Option("--force", help="write into a non-empty "
+                                             "--out directory")] = False) -> None:
     """Run signalchain on the bundled example rigs (the seed articles' methods)."""
     from signalchain.demo import run_demo
 
-    run_demo(out, out_dir)
+    run_demo(out, out_dir, force=force)
 
 
 def main() -> None:

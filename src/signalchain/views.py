@@ -119,3 +119,68 @@ def show_entry(console: Console, entry: Entry) -> None:
     console.print(table)
     for note in entry.notes:
         console.print(f"note: {note}", markup=False)
+
+
+def _fmt_program(ear: Any, best: dict[str, float]) -> str:
+    from signalchain.thresholds import CROSSTALK_DB
+
+    if not ear.program:
+        return "silent"
+    parts = []
+    for c in ear.program:
+        notes = [] if c.polarity > 0 else ["inverted"]
+        if c.spl_db < best.get(c.channel, c.spl_db) - CROSSTALK_DB:
+            notes.insert(0, "crosstalk")
+        parts.append(f"{c.channel} {c.spl_db:.1f} dB" + (f" ({', '.join(notes)})" if notes
+                                                           else ""))
+    return ", ".join(parts)
+
+
+def describe_evaluation(console: Console, ev: Any, show_assumptions: bool = True) -> None:
+    """Print simulate's figures: per listener and ear, stages, warnings and assumptions."""
+    console.print(f"[bold]{ev.rig or 'rig'}[/bold] — reference program: 1 kHz sine at "
+                  "−18 dBFS RMS per channel")
+    table = Table(title="what each listener hears", title_justify="left")
+    for col in ("listener", "fed by", "ear", "program (dB SPL)", "hiss dBA", "hum dBA",
+                "clips at"):
+        table.add_column(col)
+    for lf in ev.listeners:
+        first = True
+        best: dict[str, float] = {}
+        for ear in lf.ears.values():
+            for c in ear.program:
+                best[c.channel] = max(best.get(c.channel, c.spl_db), c.spl_db)
+        for side, ear in lf.ears.items():
+            clip = "" if not first else (f"{lf.clips_at_dbfs:.1f} dBFS" if lf.clips_at_dbfs
+                                         is not None else "—")
+            table.add_row(lf.id if first else "", (lf.feed or "nothing") if first else "", side,
+                          _fmt_program(ear, best), f"{ear.noise_spl_dba:.1f}",
+                          f"{ear.hum_spl_dba:.1f}", clip)
+            first = False
+        table.add_section()
+    console.print(table)
+    if ev.stages:
+        st = Table(title="headroom for a 0 dBFS sine", title_justify="left")
+        for col in ("stage", "headroom", "limited by"):
+            st.add_column(col)
+        for s in ev.stages:
+            style = "red" if s["headroom_db"] < 0 else ""
+            st.add_row(s["id"], f"{s['headroom_db']:+.1f} dB", s["limited_by"], style=style)
+        console.print(st)
+    for lf in ev.listeners:
+        controls = ", ".join(f"{c['knob']}{'' if c['physical'] else ' (software)'}"
+                             for c in lf.volume_controls)
+        console.print(f"[bold]{lf.id}[/bold] ({lf.device}) volume: {controls}", markup=True)
+        for w in lf.warnings:
+            console.print(f"  [yellow]{w.code}[/yellow]: {w.message}", highlight=False)
+    for w in ev.warnings:
+        console.print(f"[yellow]{w.code}[/yellow]: {w.message}")
+    notes = sorted({a for lf in ev.listeners for a in lf.assumptions}) + list(ev.assumptions)
+    if notes:
+        if show_assumptions:
+            console.print(f"[dim]These results rest on {len(notes)} assumed values:[/dim]")
+            for a in notes:
+                console.print(f"[dim]  - {a}[/dim]", markup=True, highlight=False)
+        else:
+            console.print(f"[dim]These results rest on {len(notes)} assumed values "
+                          "(see 'simulate --json' or 'catalog show').[/dim]")
