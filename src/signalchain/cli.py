@@ -26,7 +26,7 @@ catalog_app = typer.Typer(add_completion=False, no_args_is_help=False,
 app.add_typer(catalog_app, name="catalog")
 
 out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 RigArg = Annotated[Path, typer.Argument(help="rig file (YAML)", show_default=False)]

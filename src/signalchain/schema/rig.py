@@ -51,17 +51,15 @@ class InlineDevice(DeviceSpec):
 
 def _device_tag(value: Any) -> str:
     if isinstance(value, str):
-        return "id"
-    if isinstance(value, dict) and "model" in value:
-        return "use"
-    if isinstance(value, DeviceUse):
-        return "use"
-    return "inline"
+        return "catalog-id"
+    if isinstance(value, dict | DeviceUse) and (not isinstance(value, dict) or "model" in value):
+        return "catalog-device"
+    return "inline-device"
 
 
 DeviceEntry = Annotated[
-    Annotated[str, Tag("id")] | Annotated[DeviceUse, Tag("use")]
-    | Annotated[InlineDevice, Tag("inline")],
+    Annotated[str, Tag("catalog-id")] | Annotated[DeviceUse, Tag("catalog-device")]
+    | Annotated[InlineDevice, Tag("inline-device")],
     Discriminator(_device_tag),
 ]
 
@@ -110,15 +108,16 @@ class PlugConnection(Strict):
 def _connection_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         if "cable" in value:
-            return "cable"
+            return "cable-connection"
         if "plug" in value:
-            return "plug"
+            return "plug-connection"
         return None
-    return "cable" if isinstance(value, CableConnection) else "plug"
+    return "cable-connection" if isinstance(value, CableConnection) else "plug-connection"
 
 
 Connection = Annotated[
-    Annotated[CableConnection, Tag("cable")] | Annotated[PlugConnection, Tag("plug")],
+    Annotated[CableConnection, Tag("cable-connection")]
+    | Annotated[PlugConnection, Tag("plug-connection")],
     Discriminator(_connection_tag, custom_error_type="connection_kind",
                   custom_error_message="a connection has either 'cable:' and 'ends:', or "
                   "'plug:' and 'into:'"),

@@ -114,10 +114,9 @@ def _leg(net: Netlist, dev: str, pname: str, port: PortSpec, role: str, contact_
     stage = f"{dev}.{pname}"
     net.senses.append(Sense(f"{stage}:{role}:leg", "leg", ((src, 1.0), (gnd, -1.0)), dev, pname,
                             role, leg_limit))
-    if port.max_i_ma is not None:
-        net.senses.append(Sense(f"{stage}:{role}:current", "current",
-                                ((src, 1.0 / z), (node, -1.0 / z)), dev, pname, role,
-                                port.max_i_ma * 1e-3))
+    net.senses.append(Sense(f"{stage}:{role}:current", "current",
+                            ((src, 1.0 / z), (node, -1.0 / z)), dev, pname, role,
+                            None if port.max_i_ma is None else port.max_i_ma * 1e-3))
 
 
 def add_output(net: Netlist, dev: str, pname: str, port: PortSpec) -> None:
