@@ -128,8 +128,9 @@ documents = st.recursive(scalars, lambda children: st.one_of(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=st.dictionaries(keys, documents, max_size=6))
 def test_random_documents_never_crash_the_loader(doc):
-    from ruamel.yaml import YAML
     import io
+
+    from ruamel.yaml import YAML
 
     buf = io.StringIO()
     YAML().dump(doc, buf)

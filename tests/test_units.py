@@ -11,7 +11,7 @@ from signalchain import units
 def test_dbu_and_dbv_references():
     assert units.dbu_to_v(4.0) == pytest.approx(1.228, abs=1e-3)  # +4 dBu = 1.228 V (§3)
     assert units.dbv_to_v(-10.0) == pytest.approx(0.316, abs=1e-3)  # -10 dBV = 0.316 V
-    # dBu = dBV + 2.21
+    # 1 V is 0 dBV, which is 2.21 dBu
     assert float(units.v_to_dbu(1.0)) == pytest.approx(2.21, abs=0.01)
     # +4 dBu vs -10 dBV differ by about 11.8 dB
     assert float(units.v_to_dbu(1.228) - units.v_to_dbu(0.316)) == pytest.approx(11.8, abs=0.05)

@@ -304,7 +304,8 @@ def evaluate(graph: SignalGraph, overrides: dict[str, float] | None = None) -> E
             id=name, device=built.devices[name].model or name, feed=built.feeds.get(name),
             ears=ears, peak_spl_db=peak - th.REFERENCE_DBFS if math.isfinite(peak) else peak,
             clips_at_dbfs=clips, clip_stage=worst[1], volume_controls=controls,
-            stages_on_path=stages, inputs_on_path=inputs, assumptions=_stage_assumptions(graph, devices_on_path))
+            stages_on_path=stages, inputs_on_path=inputs,
+            assumptions=_stage_assumptions(graph, devices_on_path))
         lf.warnings = _listener_warnings(graph, lf, positions, headroom, shorted)
         listeners.append(lf)
 

@@ -132,18 +132,6 @@ def solve(net: Netlist, freqs_hz: np.ndarray, keep_nodes: bool = False) -> Solut
             g_mat[row, index[v.ctl_n]] += v.gain
         row += 1
 
-    a_mat = g_mat[None, :, :] + 1j * w[:, None, None] * c_mat[None, :, :]
-    for t in net.transducers:
-        y = 1.0 / transducer_z(t, freqs)
-        ia, ib = index.get(t.a), index.get(t.b)
-        if ia is not None:
-            a_mat[:, ia, ia] += y
-        if ib is not None:
-            a_mat[:, ib, ib] += y
-        if ia is not None and ib is not None:
-            a_mat[:, ia, ib] -= y
-            a_mat[:, ib, ia] -= y
-
     columns = drive_columns(net)
     col_index = {c: i for i, c in enumerate(columns)}
     ground_cols = [g.name for g in net.ground_sources]
@@ -161,13 +149,48 @@ def solve(net: Netlist, freqs_hz: np.ndarray, keep_nodes: bool = False) -> Solut
                 rhs[index[g.pos], col] += g.amplitude
             if g.neg in index:
                 rhs[index[g.neg], col] -= g.amplitude
-
-    x = np.linalg.solve(a_mat, np.broadcast_to(rhs, (len(freqs), *rhs.shape)))
     sense_mat = np.zeros((len(net.senses), size))
     for i, s in enumerate(net.senses):
         for node, coeff in s.terms:
             if node in index:
                 sense_mat[i, index[node]] += coeff
-    transfer = np.matmul(sense_mat, x)
+
+    # Kron reduction: nodes touched only by resistors are eliminated exactly, once, before
+    # the frequency sweep (capacitors, drivers, sources and senses stay on kept nodes).
+    keep = np.zeros(size, dtype=bool)
+    keep[n_nodes:] = True
+    keep |= np.any(c_mat != 0, axis=1) | np.any(rhs != 0, axis=1) | np.any(sense_mat != 0, axis=0)
+    for t in net.transducers:
+        for node in (t.a, t.b):
+            if node in index:
+                keep[index[node]] = True
+    keep[:n_nodes] |= np.any(g_mat[n_nodes:, :n_nodes] != 0, axis=0)
+    kept, gone = np.flatnonzero(keep), np.flatnonzero(~keep)
+    g_ee_inv_g_ek = np.linalg.solve(g_mat[np.ix_(gone, gone)], g_mat[np.ix_(gone, kept)])
+    g_red = g_mat[np.ix_(kept, kept)] - g_mat[np.ix_(kept, gone)] @ g_ee_inv_g_ek
+    pos = {int(k): i for i, k in enumerate(kept)}
+
+    a_mat = g_red[None, :, :] + 1j * w[:, None, None] * c_mat[np.ix_(kept, kept)][None, :, :]
+    for t in net.transducers:
+        y = 1.0 / transducer_z(t, freqs)
+        ia = pos.get(index[t.a]) if t.a in index else None
+        ib = pos.get(index[t.b]) if t.b in index else None
+        if ia is not None:
+            a_mat[:, ia, ia] += y
+        if ib is not None:
+            a_mat[:, ib, ib] += y
+        if ia is not None and ib is not None:
+            a_mat[:, ia, ib] -= y
+            a_mat[:, ib, ia] -= y
+
+    x_kept = np.linalg.solve(a_mat, np.broadcast_to(rhs[kept], (len(freqs), len(kept),
+                                                                  rhs.shape[1])))
+    transfer = np.matmul(sense_mat[:, kept], x_kept)
+    node_voltages = None
+    if keep_nodes:
+        x = np.zeros((len(freqs), size, rhs.shape[1]), dtype=complex)
+        x[:, kept, :] = x_kept
+        x[:, gone, :] = -np.matmul(g_ee_inv_g_ek, x_kept)
+        node_voltages = x[:, :n_nodes, :]
     return Solution(freqs, transfer, columns + ground_cols, [s.name for s in net.senses],
-                    nodes, x[:, :n_nodes, :] if keep_nodes else None)
+                    nodes, node_voltages)

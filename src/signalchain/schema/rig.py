@@ -64,16 +64,19 @@ DeviceEntry = Annotated[
 ]
 
 
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Adapters = Annotated[list[str], BeforeValidator(_one_or_many,
+                                                json_schema_input_type=str | list[str])]
+
+
 class EndRef(Strict):
     """A cable end plugged into ``device.port``, optionally through adapters."""
 
     port: str = Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="'device.port'")
-    via: list[str] = Field(default_factory=list, description="adapters, from the cable outwards")
-
-    @field_validator("via", mode="before")
-    @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
+    via: Adapters = Field(default_factory=list, description="adapters, from the cable outwards")
 
 
 def _end_ref(value: Any) -> Any:
@@ -97,12 +100,7 @@ class PlugConnection(Strict):
 
     plug: str = Field(description="device id, or 'device.port' if it has several plugs")
     into: str = Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="'device.port'")
-    via: list[str] = Field(default_factory=list, description="adapters, from the plug outwards")
-
-    @field_validator("via", mode="before")
-    @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
+    via: Adapters = Field(default_factory=list, description="adapters, from the plug outwards")
 
 
 def _connection_tag(value: Any) -> str | None:
