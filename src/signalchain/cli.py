@@ -167,6 +167,72 @@ def netlist(
     sys.stdout.write(to_spice(built.netlist, freq, values, probes=probes, title=title))
 
 
+def _parse_channels(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        a, b = (int(x) for x in text.split(","))
+    except ValueError:
+        raise UsageError([Diagnostic("error", f"--channels {text!r}: write two channel "
+                                     "numbers like 3,4")]) from None
+    return a, b
+
+
+@app.command()
+@guarded
+def render(
+    rig: RigArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="directory for <listener>.wav and "
+                                          "summary.json")],
+    program: Annotated[str | None, typer.Option(help="audio file or builtin:NAME (music, "
+                                                "stereo-id, pink, sine1k, sweep)")] = None,
+    seconds: Annotated[float | None, typer.Option(help="render at most this long (built-ins: "
+                                                  "default 20 s)")] = None,
+    normalize: Annotated[bool, typer.Option("--normalize", help="scale for comfortable "
+                                            "listening instead of 1.0 = 20 Pa")] = False,
+    channels: Annotated[str | None, typer.Option(help="which two channels of a multichannel "
+                                                 "file, e.g. 3,4")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite files in --out")] = False,
+    settings: SetOpt = None,
+    seed: Annotated[int, typer.Option(help="noise seed (renders are deterministic)")] = 0,
+) -> None:
+    """Render what each listener hears into audio files (and summary.json)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from signalchain.api import check_rig, parse_knob_settings
+    from signalchain.graph import compile_rig
+    from signalchain.render.programs import open_program
+    from signalchain.render.run import check_output_dir
+    from signalchain.render.run import render as do_render
+
+    built = check_rig(rig)
+    overrides = parse_knob_settings(settings or [], built)
+    check_output_dir(out_dir, force)
+    spec = built.rig.spec
+    prog = open_program(program or spec.program, spec.samplerate, seconds,
+                        _parse_channels(channels), base=Path(rig).parent)
+    for note in prog.notes:
+        err.print(f"warning: {note}", markup=False)
+    graph = compile_rig(built)
+    positions = {**graph.knob_positions, **overrides}
+    show = prog.frames / prog.samplerate > 120 and sys.stderr.isatty()
+    with Progress(TextColumn("rendering"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), console=err, disable=not show, transient=True) as bar:
+        task = bar.add_task("render", total=prog.frames)
+        result = do_render(graph, positions, prog, out_dir, normalize=normalize, force=True,
+                           seed=seed, progress=lambda done, _t: bar.update(task, completed=done))
+    rate = result.seconds_audio / max(result.seconds_wall, 1e-9)
+    out.print(f"rendered {result.seconds_audio:.1f} s of {prog.name} for "
+              f"{len(result.files)} listener(s) in {result.seconds_wall:.2f} s "
+              f"({rate:.0f}× real time)")
+    for who, path in result.files.items():
+        ears = result.summary["render"]["listeners"][who]
+        out.print(f"  {path}: left {ears['left']['rms_spl_db']} dB SPL, right "
+                  f"{ears['right']['rms_spl_db']} dB SPL (RMS), clipped samples "
+                  f"{ears['left']['clipped_samples']}", markup=False)
+    out.print(f"  {out_dir / 'summary.json'}", markup=False)
+
+
 @catalog_app.callback(invoke_without_command=True)
 def catalog_main(ctx: typer.Context) -> None:
     """List or show catalog gear."""

@@ -128,6 +128,8 @@ class RigSpec(Strict):
     signalchain: Literal[1] = Field(description="format version; must be 1")
     name: str = ""
     program: str = "builtin:music"
+    samplerate: Literal[44100, 48000, 88200, 96000] = Field(
+        default=48000, description="sample rate the rig renders at (programs are resampled)")
     environment: Environment = Field(default_factory=Environment)
     devices: dict[str, DeviceEntry]
     connections: list[Connection] = Field(default_factory=list)

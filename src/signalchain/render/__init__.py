@@ -1,0 +1,1 @@
+"""Render what each listener hears: programs in, streaming engine, audio files out."""

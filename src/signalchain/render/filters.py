@@ -1,0 +1,95 @@
+"""Filters made from the solved network's frequency responses, and their streaming state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FLAT_DB = 0.02
+"""A path whose level varies less than this over 20 Hz–20 kHz becomes a plain gain."""
+FLAT_PHASE_RAD = 0.005
+CROSSTALK_AS_GAIN = 1e-3
+"""Paths below −60 dB (ground-return crosstalk) are rendered as gains: their shape is inaudible."""
+FIR_TAPS = 2048
+FFT_DESIGN = 16384
+
+
+@dataclass
+class PathFilter:
+    """A transfer from one drive column to one sense: a gain or minimum-phase FIR taps."""
+
+    gain: float
+    taps: np.ndarray | None = None
+
+
+def design_path(response: np.ndarray, freqs_hz: np.ndarray, ref_index: int,
+                samplerate: int) -> PathFilter:
+    """Turn a solved complex response into a gain (if flat) or a minimum-phase FIR.
+
+    Polarity is taken from the phase at the reference frequency; the FIR's
+    magnitude follows the response (log-frequency interpolation, flat outside
+    20 Hz–20 kHz).
+    """
+    ref = response[ref_index]
+    sign = 1.0 if abs(np.angle(ref)) <= np.pi / 2 else -1.0
+    mag = np.abs(response)
+    with np.errstate(divide="ignore"):
+        dev_db = 20 * np.log10(mag / abs(ref))
+    phase_dev = np.angle(response * sign)
+    flat = np.nanmax(np.abs(dev_db)) < FLAT_DB and np.max(np.abs(phase_dev)) < FLAT_PHASE_RAD
+    if flat or mag.max() < CROSSTALK_AS_GAIN:
+        return PathFilter(sign * abs(ref))
+    f_dense = np.fft.rfftfreq(FFT_DESIGN, 1.0 / samplerate)
+    logf = np.log(np.clip(f_dense, freqs_hz[0], freqs_hz[-1]))
+    mag_dense = np.interp(logf, np.log(freqs_hz), mag)
+    cep = np.fft.irfft(np.log(np.maximum(mag_dense, 1e-12)), FFT_DESIGN)
+    fold = np.zeros(FFT_DESIGN)
+    fold[0] = cep[0]
+    fold[1:FFT_DESIGN // 2] = 2 * cep[1:FFT_DESIGN // 2]
+    fold[FFT_DESIGN // 2] = cep[FFT_DESIGN // 2]
+    h = np.fft.irfft(np.exp(np.fft.rfft(fold)), FFT_DESIGN)[:FIR_TAPS]
+    fade = np.ones(FIR_TAPS)
+    tail = FIR_TAPS // 4
+    fade[-tail:] = 0.5 * (1 + np.cos(np.linspace(0, np.pi, tail)))
+    return PathFilter(sign * abs(ref), sign * h * fade)
+
+
+class FirBank:
+    """Streaming overlap-add convolution for many (target, source, taps) filters.
+
+    Each source's block is transformed once per block and shared by every filter
+    that reads it; each target keeps the tail that spills into the next block.
+    """
+
+    def __init__(self, filters: list[tuple[int, int, np.ndarray]], n_targets: int):
+        self.filters = filters
+        self.n_taps = max((len(h) for _, _, h in filters), default=0)
+        self.tails = np.zeros((n_targets, max(self.n_taps - 1, 0)))
+        self._spectra: dict[int, list[np.ndarray]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.filters)
+
+    def _h(self, size: int) -> list[np.ndarray]:
+        if size not in self._spectra:
+            self._spectra[size] = [np.fft.rfft(h, size) for _, _, h in self.filters]
+        return self._spectra[size]
+
+    def process(self, sources: np.ndarray, out: np.ndarray) -> None:
+        """Add every filter's output for this block to ``out`` (targets × frames)."""
+        if not self.filters:
+            return
+        frames = sources.shape[1]
+        size = 1 << int(np.ceil(np.log2(frames + self.n_taps - 1)))
+        spectra = {}
+        acc = np.zeros((out.shape[0], size // 2 + 1), dtype=complex)
+        for (target, source, _), h in zip(self.filters, self._h(size), strict=True):
+            if source not in spectra:
+                spectra[source] = np.fft.rfft(sources[source], size)
+            acc[target] += spectra[source] * h
+        y = np.fft.irfft(acc, size)
+        n_tail = self.n_taps - 1
+        y[:, :n_tail] += self.tails
+        out += y[:, :frames]
+        self.tails = y[:, frames:frames + n_tail].copy()
