@@ -23,10 +23,17 @@ from signalchain.render.filters import FirBank, design_path
 
 NEGLIGIBLE = 1e-6
 """Paths below this (V/V, −120 dB) are left out."""
-NOISE_TABLE = 1 << 16
-NOISE_TABLES = 8
+NOISE_TABLE = 1 << 15
+NOISE_TABLES = 4
 PA_PER_SAMPLE = 20.0
 """WAV calibration: sample value 1.0 = 20 Pa (DESIGN.md)."""
+
+
+def _as_slice(cols: np.ndarray) -> np.ndarray | slice:
+    """Contiguous column sets become slices, so NumPy works on views instead of copies."""
+    if len(cols) and np.array_equal(cols, np.arange(cols[0], cols[0] + len(cols))):
+        return slice(int(cols[0]), int(cols[0]) + len(cols))
+    return cols
 
 
 @dataclass
@@ -142,15 +149,17 @@ class Renderer:
         tt = np.arange(samplerate) / samplerate
         mains = graph.built.rig.spec.environment.mains_hz
 
+        harmonics = [(round(freqs[idx] / mains), idx, lvl) for idx, lvl in graph.hum_points]
+        basis = np.stack([np.exp(2j * np.pi * k * mains * tt) for k, _, _ in harmonics]) \
+            if harmonics else np.zeros((0, samplerate), complex)
+
         def hum_table(sense_idx: list[int]) -> np.ndarray:
             """Hum injected straight at these senses by the ground sources (all coherent)."""
-            table = np.zeros((len(sense_idx), samplerate))
-            for idx, lvl in graph.hum_points:
-                k = round(freqs[idx] / mains)
-                amp = t[idx][sense_idx, n_d:].sum(axis=1) * lvl
-                table += np.sqrt(2) * np.real(amp[:, None] * np.exp(
-                    2j * np.pi * k * mains * tt[None, :]))
-            return table
+            if not harmonics:
+                return np.zeros((len(sense_idx), samplerate))
+            amps = np.stack([t[idx][sense_idx, n_d:].sum(axis=1) * lvl
+                             for _, idx, lvl in harmonics], axis=1)
+            return np.sqrt(2) * (amps.real @ basis.real - amps.imag @ basis.imag)
 
         # hum reaching the inputs is carried on by the stages; the rest lands at the ears
         hum_in = hum_table(graph.input_senses)
@@ -184,57 +193,107 @@ class Renderer:
             spec[band] = np.exp(2j * np.pi * rng.random(band.sum()))
             x = np.fft.irfft(spec, NOISE_TABLE)
             tables.append(x / np.sqrt(np.mean(x**2)))
-        self._noise = np.concatenate([np.stack(tables), np.stack(tables)], axis=1)
+        base = np.concatenate([np.stack(tables)] * 2, axis=1)
+        # one pre-scaled table per noisy column: adding noise is then a single pass
+        self._noisy = np.flatnonzero(self.noise_sigma > 0)
+        self._noise = {int(j): (self.noise_sigma[j] * base[(int(j) * 5) % NOISE_TABLES])
+                       .astype(np.float32) for j in self._noisy}
         self._offsets = np.random.default_rng(self.seed + 1)
+        # columns no ear hears (an unplugged output) are not computed at all
+        reach = np.abs(self.g_ear).sum(axis=0) + np.abs(self.g_in).sum(axis=0)
+        for _, j, _ in self.fir_ear.filters + self.fir_in.filters:
+            reach[j] += 1.0
+        self._active = [_as_slice(lvl[reach[lvl] > 0]) for lvl in self.levels]
+        self._gains32 = self.gains.astype(np.float32)
+        self._g_in32 = self.g_in.astype(np.float32)
+        self._g_ear32 = self.g_ear.astype(np.float32)
+        self._map32 = self.input_map.astype(np.float32)
+        wrap = lambda t: np.concatenate([t, t], axis=1).astype(np.float32)  # noqa: E731
+        self._hum_in = wrap(self.hum_in)
+        self._hum_ear = wrap(self.hum_ear)
+        # hum that would land below -140 dB SPL everywhere is not worth adding sample by sample
+        floor = 10 ** (-140 / 20) * 20e-6 / PA_PER_SAMPLE
+        ear_hum = np.abs(self.hum_ear).max(initial=0) * self.ear_scale.max(initial=0)
+        via_inputs = np.abs(self.hum_in).max(initial=0) * np.abs(self.gains).max(initial=0) * \
+            np.abs(self.g_ear).max(initial=0) * self.ear_scale.max(initial=0)
+        self._hum_any = bool(max(ear_hum, via_inputs) > floor)
+        self._ear_scale32 = self.ear_scale.astype(np.float32)[:, None]
 
-    def _noise_block(self, j: int, frames: int) -> np.ndarray:
-        out = np.empty(frames)
-        done = 0
-        while done < frames:
-            count = min(frames - done, NOISE_TABLE)
-            table = (j * 5 + self._block) % NOISE_TABLES
-            start = int(self._offsets.integers(NOISE_TABLE))
-            out[done:done + count] = self._noise[table, start:start + count]
-            done += count
-        return out
+    def _add_noise(self, x: np.ndarray, rows: np.ndarray, frames: int) -> None:
+        """Add each row's stage noise: a slice of its table at a seeded random offset."""
+        for j in rows:
+            table = self._noise.get(int(j))
+            if table is None:
+                continue
+            done = 0
+            while done < frames:
+                count = min(frames - done, NOISE_TABLE)
+                start = int(self._offsets.integers(NOISE_TABLE))
+                x[j, done:done + count] += table[start:start + count]
+                done += count
 
     def process(self, program: np.ndarray) -> dict[str, np.ndarray]:
         """Render one block of the program (frames × 2) into each listener's ears (frames × 2)."""
         frames = len(program)
-        n_d = len(self.gains)
-        x = np.zeros((n_d, frames))
-        clipped = np.zeros((n_d, frames), dtype=bool)
-        hum_idx = (self._pos + np.arange(frames)) % self.samplerate
-        senses = None
-        for level in self.levels:
-            if senses is not None or any(self.program_channel[j] < 0 for j in level):
-                senses = self.g_in @ x + self.hum_in[:, hum_idx]
+        if frames > self.samplerate:
+            raise ValueError("blocks longer than one second are not supported")
+        prog = np.ascontiguousarray(np.asarray(program, dtype=np.float32).T)
+        x = np.zeros((len(self.gains), frames), dtype=np.float32) if frames != len(
+            getattr(self, "_x", ())) else self._x
+        x.fill(0.0)
+        self._x = x
+        clip_rows: list[tuple[np.ndarray, np.ndarray]] = []
+        hum = slice(self._pos, self._pos + frames)
+        for cols in self._active:
+            if isinstance(cols, np.ndarray) and not len(cols):
+                continue
+            chans = self.program_channel[cols]
+            from_prog = chans >= 0
+            if from_prog.all():
+                x[cols] = self._gains32[cols, None] * prog[chans]
+            else:
+                senses = self._g_in32 @ x
+                if self._hum_any:
+                    senses += self._hum_in[:, hum]
                 self.fir_in.process(x, senses)
-                np.clip(senses, -self.input_clip[:, None], self.input_clip[:, None], out=senses)
-            for j in level:
-                ch = self.program_channel[j]
-                src = program[:, ch] if ch >= 0 else self.input_map[j] @ senses
-                x[j] = self.gains[j] * src
-                if self.noise_sigma[j] > 0:
-                    x[j] += self.noise_sigma[j] * self._noise_block(j, frames)
-                limit = self.drive_clip[j]
-                if np.isfinite(limit):
-                    clipped[j] = np.abs(x[j]) > limit
-                    np.clip(x[j], -limit, limit, out=x[j])
-        ears = self.g_ear @ x + self.hum_ear[:, hum_idx]
+                lim = self.input_clip[:, None]
+                np.clip(senses, -lim, lim, out=senses)
+                x[cols] = self._gains32[cols, None] * (self._map32[cols] @ senses)
+                if from_prog.any():
+                    pc = cols[from_prog]
+                    x[pc] = self._gains32[pc, None] * prog[chans[from_prog]]
+            self._add_noise(x, np.arange(len(self.gains))[cols], frames)
+            lim = self.drive_clip[cols, None]
+            if np.isfinite(lim).any():
+                block = x[cols]
+                if (block.max(axis=1) > lim[:, 0]).any() or (block.min(axis=1) < -lim[:, 0]).any():
+                    clip_rows.append((cols, np.abs(block) > lim))
+                    x[cols] = np.clip(block, -lim, lim)
+        ears = self._g_ear32 @ x
+        if self._hum_any:
+            ears += self._hum_ear[:, hum]
         self.fir_ear.process(x, ears)
-        ears *= self.ear_scale[:, None]
+        ears *= self._ear_scale32
+        sum_sq = np.einsum("ij,ij->i", ears, ears)
+        peaks = np.maximum(ears.max(axis=1), -ears.min(axis=1)) if frames else \
+            np.zeros(len(ears))
+        clipped = None
+        if clip_rows:
+            clipped = np.zeros((len(self.gains), frames), dtype=bool)
+            for cols, over in clip_rows:
+                clipped[cols] |= over
         out = {}
         for who, (el, er) in self.listener_ears.items():
-            block = np.stack([ears[el], ears[er]], axis=1).astype(np.float32)
-            any_clip = int(clipped[self.listener_columns[who]].any(axis=0).sum())
-            for side, col in ((0, block[:, 0]), (1, block[:, 1])):
+            n_clip = 0
+            if clipped is not None:
+                n_clip = int(clipped[self.listener_columns[who]].any(axis=0).sum())
+            for side, e in ((0, el), (1, er)):
                 st = self.stats[who][side]
-                st.sum_sq += float(np.dot(col, col))
+                st.sum_sq += float(sum_sq[e])
                 st.frames += frames
-                st.peak = max(st.peak, float(np.abs(col).max()) if frames else 0.0)
-                st.clipped += any_clip
-            out[who] = block
+                st.peak = max(st.peak, float(peaks[e]))
+                st.clipped += n_clip
+            out[who] = ears[el:el + 2].T if er == el + 1 else np.stack([ears[el], ears[er]], 1)
         self._pos = (self._pos + frames) % self.samplerate
         self._block += 1
         return out

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import fft as sp_fft
 
 FLAT_DB = 0.02
 """A path whose level varies less than this over 20 Hz–20 kHz becomes a plain gain."""
 FLAT_PHASE_RAD = 0.005
 CROSSTALK_AS_GAIN = 1e-3
 """Paths below −60 dB (ground-return crosstalk) are rendered as gains: their shape is inaudible."""
-FIR_TAPS = 2048
+FIR_TAPS = 1024
 FFT_DESIGN = 16384
 
 
@@ -60,20 +61,30 @@ class FirBank:
 
     Each source's block is transformed once per block and shared by every filter
     that reads it; each target keeps the tail that spills into the next block.
+    Only targets that have filters are transformed back.
     """
 
     def __init__(self, filters: list[tuple[int, int, np.ndarray]], n_targets: int):
         self.filters = filters
         self.n_taps = max((len(h) for _, _, h in filters), default=0)
-        self.tails = np.zeros((n_targets, max(self.n_taps - 1, 0)))
-        self._spectra: dict[int, list[np.ndarray]] = {}
+        self.targets = sorted({t for t, _, _ in filters})
+        self.sources = sorted({s for _, s, _ in filters})
+        self._row = {t: i for i, t in enumerate(self.targets)}
+        self._col = {s: i for i, s in enumerate(self.sources)}
+        self.tails = np.zeros((len(self.targets), max(self.n_taps - 1, 0)), dtype=np.float32)
+        self._spectra: dict[int, np.ndarray] = {}
+        del n_targets
 
     def __bool__(self) -> bool:
         return bool(self.filters)
 
-    def _h(self, size: int) -> list[np.ndarray]:
+    def _h(self, size: int) -> np.ndarray:
+        """(targets, sources, bins) filter spectra for an FFT size (cached)."""
         if size not in self._spectra:
-            self._spectra[size] = [np.fft.rfft(h, size) for _, _, h in self.filters]
+            h = np.zeros((len(self.targets), len(self.sources), size // 2 + 1), np.complex64)
+            for t, s, taps in self.filters:
+                h[self._row[t], self._col[s]] += sp_fft.rfft(taps, size).astype(np.complex64)
+            self._spectra[size] = h
         return self._spectra[size]
 
     def process(self, sources: np.ndarray, out: np.ndarray) -> None:
@@ -81,15 +92,14 @@ class FirBank:
         if not self.filters:
             return
         frames = sources.shape[1]
-        size = 1 << int(np.ceil(np.log2(frames + self.n_taps - 1)))
-        spectra = {}
-        acc = np.zeros((out.shape[0], size // 2 + 1), dtype=complex)
-        for (target, source, _), h in zip(self.filters, self._h(size), strict=True):
-            if source not in spectra:
-                spectra[source] = np.fft.rfft(sources[source], size)
-            acc[target] += spectra[source] * h
-        y = np.fft.irfft(acc, size)
+        size = sp_fft.next_fast_len(frames + self.n_taps - 1, real=True)
+        spectra = sp_fft.rfft(sources[self.sources], size, axis=1)
+        h = self._h(size)
+        acc = h[:, 0, :] * spectra[0]
+        for s in range(1, len(self.sources)):
+            acc += h[:, s, :] * spectra[s]
+        y = sp_fft.irfft(acc, size, axis=1)
         n_tail = self.n_taps - 1
         y[:, :n_tail] += self.tails
-        out += y[:, :frames]
-        self.tails = y[:, frames:frames + n_tail].copy()
+        out[self.targets] += y[:, :frames]
+        self.tails = y[:, frames:frames + n_tail].astype(np.float32)
