@@ -1,4 +1,4 @@
-"""Rendering agrees with simulate: levels, channel map, polarity, hiss, hum; bad input is refused."""
+"""Rendering agrees with simulate (levels, channel map, polarity, hiss, hum); bad input fails."""
 
 from __future__ import annotations
 

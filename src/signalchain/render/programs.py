@@ -118,8 +118,11 @@ def _stereo_id(fs: int) -> np.ndarray:
 
 
 def _music(fs: int, seed: int = 7) -> np.ndarray:
-    """An 8-bar synthesized loop (120 bpm): bass and chords in both channels, a lead melody
-    panned left, hi-hat noise panned right, kick in the centre; -18 dBFS RMS overall."""
+    """Synthesize an 8-bar loop at 120 bpm, -18 dBFS RMS overall.
+
+    Bass and chords are in both channels, a lead melody panned left, hi-hat noise
+    panned right and a kick in the centre, so L and R differ audibly.
+    """
     beat = 0.5
     bars = 8
     n = int(bars * 4 * beat * fs)

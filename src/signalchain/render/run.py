@@ -23,7 +23,7 @@ from signalchain.io import write_text_atomic
 from signalchain.render.engine import PA_PER_SAMPLE, Renderer
 from signalchain.render.programs import Program
 
-BLOCK = 8192
+BLOCK = 48000
 
 
 @dataclass
