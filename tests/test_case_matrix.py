@@ -14,7 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from signalchain.evaluate import _headroom, shorted_outputs
+from signalchain.evaluate import headroom as stage_headroom
+from signalchain.evaluate import shorted_outputs
 from signalchain.graph import compile_rig
 from signalchain.graph.response import respond
 from tests.rigkit import RO, TEST_CABLES, ZIN, built, in_port, out_port, rig
@@ -174,7 +175,7 @@ def test_row8_servo_into_ts_loses_6_db_of_headroom():
         doc = rig({"out": out_port("servo", vmax=2.0)}, {"in": in_port(in_kind)},
                   [{"cable": cable, "length": "1 m", "ends": ["src.out", "dst.in"]}])
         _, graph = senses_at_1k(doc)
-        return _headroom(graph, respond(graph, graph.knob_positions))["src.out"][0]
+        return stage_headroom(graph, respond(graph, graph.knob_positions))["src.out"][0]
 
     balanced = headroom("trs-cable", "stereo")  # symmetric legs: ±V/2
     unbalanced = headroom("ts-cable", "ts")

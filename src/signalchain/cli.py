@@ -233,6 +233,61 @@ def render(
     out.print(f"  {out_dir / 'summary.json'}", markup=False)
 
 
+def _parse_targets(items: list[str], listeners: list[str]) -> dict[str, float]:
+    targets = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or name not in listeners:
+            raise UsageError([Diagnostic("error", f"--listener {item!r}: expected NAME=SPL with "
+                                         f"one of {', '.join(listeners)}")])
+        try:
+            targets[name] = float(value.strip().removesuffix("dB").strip())
+        except ValueError:
+            raise UsageError([Diagnostic("error", f"--listener {item!r}: {value!r} is not a "
+                                         "level in dB SPL")]) from None
+    return targets
+
+
+@app.command()
+@guarded
+def tune(
+    rig: RigArg,
+    target_spl: Annotated[float, typer.Option(help="program level at every ear, dB SPL "
+                                              "(1 kHz at -18 dBFS RMS)")] = 80.0,
+    listener: Annotated[list[str] | None, typer.Option(
+        help="per-listener target NAME=SPL; repeatable")] = None,
+    headroom_db: Annotated[float, typer.Option(help="no stage may clip below 0 dBFS minus "
+                                               "this")] = 3.0,
+    as_json: JsonOpt = False,
+    write: Annotated[bool, typer.Option("--write", help="store the settings in the rig file "
+                                        "(comments are kept)")] = False,
+) -> None:
+    """Find where to set every knob: each listener at target, least hiss, enough headroom."""
+    from signalchain.api import check_rig
+    from signalchain.graph import compile_rig
+    from signalchain.rigfile import write_knob_positions
+    from signalchain.tune import tune as do_tune
+    from signalchain.views import describe_tune
+
+    if not 20.0 <= target_spl <= 130.0:
+        raise UsageError([Diagnostic("error", f"--target-spl {target_spl:g} is outside "
+                                     "20..130 dB SPL")])
+    if not 0.0 <= headroom_db <= 40.0:
+        raise UsageError([Diagnostic("error", f"--headroom-db {headroom_db:g} is outside "
+                                     "0..40 dB")])
+    built = check_rig(rig)
+    targets = _parse_targets(listener or [], built.listeners)
+    result = do_tune(compile_rig(built), target_spl, targets, headroom_db)
+    if write:
+        write_knob_positions(rig, result.knobs)
+    if as_json:
+        print_json(result.to_json())
+        return
+    describe_tune(out, result)
+    if write:
+        out.print(f"wrote the knob positions into {rig}", markup=False)
+
+
 @catalog_app.callback(invoke_without_command=True)
 def catalog_main(ctx: typer.Context) -> None:
     """List or show catalog gear."""

@@ -150,33 +150,43 @@ def stage_noise_v2(graph: SignalGraph, positions: dict[str, float]) -> np.ndarra
     return out
 
 
-def _ear_figures(graph: SignalGraph, resp: Response, noise2: np.ndarray, e: int,
-                 sens_db: float) -> EarFigures:
+def ear_noise_v2(graph: SignalGraph, resp: Response, noise2: np.ndarray,
+                 ear_senses: list[int] | None = None) -> np.ndarray:
+    """A-weighted noise voltage² at each ear: ``Σ_f W_f Σ_j |G_ej(f)|² N_j²``."""
+    senses = graph.ear_senses if ear_senses is None else ear_senses
+    g2 = np.abs(resp.noise[:, senses, :]) ** 2  # (F, ears, drives)
+    return np.einsum("f,fed,d->e", graph.noise_weights, g2, noise2)
+
+
+def ear_program_v(graph: SignalGraph, resp: Response) -> np.ndarray:
+    """Complex ear voltage per program channel at 1 kHz for the reference program (ears × ch)."""
+    return resp.program[graph.i_ref][graph.ear_senses, :] * units.from_db(th.REFERENCE_DBFS)
+
+
+def _ear_figures(graph: SignalGraph, resp: Response, noise_v2: float, program_v: np.ndarray,
+                 e: int, sens_db: float) -> EarFigures:
     si = graph.ear_senses[e]
     h = resp.program[:, si, :]
-    ref = th.REFERENCE_DBFS
     levels = []
     for c, name in enumerate(PROGRAM_CHANNELS):
-        v = abs(h[graph.i_ref, c]) * units.from_db(ref)
+        v = abs(program_v[c])
         spl = sens_db + float(units.db(v)) if v > 0 else -math.inf
-        pol = 1 if h[graph.i_ref, c].real >= 0 else -1
-        levels.append(ChannelAtEar(name, spl, pol))
+        levels.append(ChannelAtEar(name, spl, 1 if program_v[c].real >= 0 else -1))
     top = max(x.spl_db for x in levels)
     program = [x for x in levels if x.spl_db >= max(top - th.CHANNEL_FLOOR_DB, SILENT_SPL_DB)]
-    v2 = float(np.sum(graph.noise_weights * (np.abs(resp.noise[:, si, :]) ** 2 @ noise2)))
-    noise = sens_db + units.db_power(v2) if v2 > 0 else -math.inf
+    noise = sens_db + units.db_power(noise_v2) if noise_v2 > 0 else -math.inf
     hum2 = 0.0
     for idx, level in graph.hum_points:
         v = np.sum(resp.hum[idx, si, :]) * level
         hum2 += abs(v) ** 2 * float(units.a_weighting_gain(graph.freqs_hz[idx])) ** 2
     hum = sens_db + units.db_power(hum2) if hum2 > 0 else -math.inf
-    strongest = int(np.argmax([abs(h[graph.i_ref, c]) for c in range(h.shape[1])]))
+    strongest = int(np.argmax(np.abs(program_v)))
     with np.errstate(divide="ignore", invalid="ignore"):
         resp_db = units.db(h[:, strongest]) - units.db(h[graph.i_ref, strongest])
     return EarFigures(program, float(noise), float(hum), np.asarray(resp_db))
 
 
-def _headroom(graph: SignalGraph, resp: Response) -> dict[str, tuple[float, str]]:
+def headroom(graph: SignalGraph, resp: Response) -> dict[str, tuple[float, str]]:
     """Per stage id: (headroom in dB for a 0 dBFS sine on both channels, what limits it)."""
     values = resp.program[graph.i_ref] @ np.ones(len(PROGRAM_CHANNELS))
     senses = graph.built.netlist.senses
@@ -274,19 +284,21 @@ def evaluate(graph: SignalGraph, overrides: dict[str, float] | None = None) -> E
     positions.update(overrides or {})
     resp = respond(graph, positions)
     noise2 = stage_noise_v2(graph, positions)
-    headroom = _headroom(graph, resp)
+    headroom_by_stage = headroom(graph, resp)
     shorted = shorted_outputs(graph)
     built = graph.built
     computers = [d.name for d in built.devices.values() if d.spec.kind == "computer"]
 
+    noise_v2 = ear_noise_v2(graph, resp, noise2)
+    program_v = ear_program_v(graph, resp)
     listeners = []
     for name in built.listeners:
         sens = graph.sensitivity_db_per_v[name]
-        ears = {side: _ear_figures(graph, resp, noise2, e, sens)
+        ears = {side: _ear_figures(graph, resp, noise_v2[e], program_v[e], e, sens)
                 for e, (who, side) in enumerate(graph.ears) if who == name}
         stages, inputs = _on_path(graph, resp, name)
         path_ids = stages + inputs + [f"{name}.drivers"]
-        limits = [(headroom[s][0], s) for s in path_ids if s in headroom]
+        limits = [(headroom_by_stage[s][0], s) for s in path_ids if s in headroom_by_stage]
         worst = min(limits) if limits else (math.inf, None)
         clips = worst[0] if worst[0] < 0 else None
         peak = max((c.spl_db for e in ears.values() for c in e.program), default=-math.inf)
@@ -306,13 +318,13 @@ def evaluate(graph: SignalGraph, overrides: dict[str, float] | None = None) -> E
             clips_at_dbfs=clips, clip_stage=worst[1], volume_controls=controls,
             stages_on_path=stages, inputs_on_path=inputs,
             assumptions=_stage_assumptions(graph, devices_on_path))
-        lf.warnings = _listener_warnings(graph, lf, positions, headroom, shorted)
+        lf.warnings = _listener_warnings(graph, lf, positions, headroom_by_stage, shorted)
         listeners.append(lf)
 
     used = {s for lf in listeners for s in lf.stages_on_path + lf.inputs_on_path} | {
         f"{lf.id}.drivers" for lf in listeners}
     stage_rows = [{"id": sid, "headroom_db": hr, "limited_by": what}
-                  for sid, (hr, what) in sorted(headroom.items()) if sid in used]
+                  for sid, (hr, what) in sorted(headroom_by_stage.items()) if sid in used]
     rig_warnings = list(shorted)
     return Evaluation(built.rig.spec.name, listeners, stage_rows, rig_warnings, positions,
                       _environment_assumptions(graph))

@@ -184,3 +184,34 @@ def describe_evaluation(console: Console, ev: Any, show_assumptions: bool = True
         else:
             console.print(f"[dim]These results rest on {len(notes)} assumed values "
                           "(see 'simulate --json' or 'catalog show').[/dim]")
+
+
+def describe_tune(console: Console, result: Any) -> None:
+    """Print tune's knob settings, the predicted figures and the explanation."""
+    from signalchain.units import clock_position
+
+    ev = result.evaluation
+    physical = {c["knob"]: c["physical"] for lf in ev.listeners for c in lf.volume_controls}
+    table = Table(title="knob settings", title_justify="left")
+    for col in ("knob", "position", "on the dial"):
+        table.add_column(col)
+    for key, pos in result.knobs.items():
+        dial = clock_position(pos) if physical.get(key, True) else "software"
+        table.add_row(key, f"{pos:.0%}", dial)
+    console.print(table)
+    rows = Table(title="predicted at these settings", title_justify="left")
+    for col in ("listener", "target", "program", "hiss", "hum", "headroom"):
+        rows.add_column(col)
+    for lf in ev.listeners:
+        limits = [s["headroom_db"] for s in ev.stages
+                  if s["id"] in lf.stages_on_path + lf.inputs_on_path]
+        room = f"{min(limits):.1f} dB" if limits else "—"
+        rows.add_row(lf.id, f"{result.targets[lf.id]:g} dB SPL",
+                     f"{lf.program_spl_db:.1f} dB SPL", f"{lf.noise_spl_dba:.1f} dBA",
+                     f"{lf.hum_spl_dba:.1f} dBA", room)
+    console.print(rows)
+    status = "[green]all targets met[/green]" if result.feasible else \
+        "[red]not every target can be met[/red]"
+    console.print(status)
+    for line in result.explanation:
+        console.print(f"• {line}", markup=False)

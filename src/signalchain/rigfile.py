@@ -1,0 +1,65 @@
+"""Edit a rig file in place, keeping its comments and layout (ruamel round-trip)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap
+
+from signalchain.errors import RigValidationError, error_at
+from signalchain.io import write_text_atomic
+from signalchain.schema.loader import read_yaml, round_trip_yaml
+
+
+def _sequence_offset(text: str) -> int:
+    """How far block-sequence dashes are indented under their key in this file (0 or 2...)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        stripped = line.rstrip()
+        if stripped.endswith(":") and not stripped.lstrip().startswith("#"):
+            key_indent = len(line) - len(line.lstrip())
+            nxt = lines[i + 1]
+            if nxt.lstrip().startswith("- "):
+                return max(0, (len(nxt) - len(nxt.lstrip())) - key_indent)
+    return 0
+
+
+def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
+    """Store ``{'device.knob': position}`` in the rig file; return the new text.
+
+    Catalog devices written as a bare id become ``{model: ID, knobs: {...}}``;
+    inline devices get their positions under ``set:``. The file is replaced
+    atomically.
+    """
+    doc = read_yaml(path)
+    devices = doc.data.get("devices") if isinstance(doc.data, CommentedMap) else None
+    if not isinstance(devices, CommentedMap):
+        raise RigValidationError([error_at("the rig has no 'devices:' mapping to write to",
+                                           doc.location(())[0])])
+    for key, value in sorted(positions.items()):
+        device, _, knob = key.partition(".")
+        entry = devices.get(device)
+        value = round(float(value), 3)
+        if isinstance(entry, str):
+            entry = CommentedMap([("model", entry), ("knobs", CommentedMap())])
+            entry.fa.set_flow_style()
+            devices[device] = entry
+        if not isinstance(entry, CommentedMap):
+            raise RigValidationError([error_at(f"cannot write knob {key}: device {device!r} "
+                                               "is not in the rig", doc.location(())[0])])
+        field = "knobs" if "model" in entry else "set"
+        knobs = entry.get(field)
+        if knobs is None:
+            knobs = CommentedMap()
+            knobs.fa.set_flow_style()
+            entry[field] = knobs
+        knobs[knob] = value
+    buf = io.StringIO()
+    yaml = round_trip_yaml()
+    offset = _sequence_offset(doc.text)
+    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
+    yaml.dump(doc.data, buf)
+    text = buf.getvalue()
+    write_text_atomic(Path(path), text, force=True)
+    return text
