@@ -160,3 +160,25 @@ def test_netlist_has_grounds_and_drivers():
     assert "scarlett.usb.gnd" in group
     ears = [s.name for s in net.senses if s.kind == "ear"]
     assert "alice:left" in ears and "dave:right" in ears
+
+
+def test_adapters_on_both_ends_stay_separate():
+    """Regression: each end's adapters get their own nodes (they once shared 'c2.a1')."""
+    built = check_rig(EXAMPLES / "04-aux-cable-from-monitor-out.yaml")
+    nodes = set(built.netlist.nodes())
+    assert {"c2.a.a1.jack.tip", "c2.b.a1.jack.tip"} <= nodes
+    # the interface's line out reaches the amp input only through the cable's tip wire
+    assert "hm4.input.tip" in built.netlist.conductive_group("scarlett.line_out_1.tip")
+    assert "hm4.input.tip" not in built.netlist.conductive_group("scarlett.line_out_1.sleeve")
+
+
+def test_breakout_with_adapters_on_each_leg():
+    text = BASE.replace("cable: trs-cable\n    ends: [s.headphones, amp.input]",
+                        "cable: trs-3.5-to-dual-rca\n    ends:\n"
+                        "      trs: {port: amp.input, via: adapter/3.5f-6.35m}\n"
+                        "      left: {port: s.line_out_1, via: adapter/ts-to-rca}\n"
+                        "      right: {port: s.line_out_2, via: adapter/ts-to-rca}")
+    built = built_from_text(text)
+    assert "amp.input.tip" in built.netlist.conductive_group("s.line_out_1.tip")
+    assert "amp.input.ring" in built.netlist.conductive_group("s.line_out_2.tip")
+    assert "s.line_out_2.tip" not in built.netlist.conductive_group("s.line_out_1.tip")

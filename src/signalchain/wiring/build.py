@@ -14,7 +14,7 @@ from signalchain.errors import Diagnostic, Location, RigTopologyError, error_at,
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.rig import CableConnection, EndRef, PlugConnection
 from signalchain.wiring import devices as dv
-from signalchain.wiring.connectors import SIZE, mate
+from signalchain.wiring.connectors import SIZE, fits, mate
 from signalchain.wiring.netlist import Netlist, Resistor
 from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig
 
@@ -58,13 +58,6 @@ class BuiltRig:
     def devices(self) -> dict[str, ResolvedDevice]:
         """The rig's devices by name."""
         return self.rig.devices
-
-
-def _fits(a_connector: str, a_gender: str, b_connector: str, b_gender: str) -> bool:
-    if a_gender == b_gender:
-        return False
-    plug, jack = (a_connector, b_connector) if a_gender == "plug" else (b_connector, a_connector)
-    return mate(plug, jack) is not None
 
 
 class _Builder:
@@ -180,13 +173,13 @@ class _Builder:
         for ad in self.rig.catalog.adapters():
             first, second = ad.ends.values()
             for x, y in ((first, second), (second, first)):
-                if _fits(end.connector, end.gender, x.connector, x.gender) and \
-                        _fits(y.connector, y.gender, target.connector, target.gender):
+                if fits(end.connector, end.gender, x.connector, x.gender) and \
+                        fits(y.connector, y.gender, target.connector, target.gender):
                     return f"add 'via: {ad.id}'"
         return "use a cable or adapter with the right connector"
 
     def _chain(self, index: int, start: EndState, vias: list[str], target: str, loc: Location,
-               path: str) -> tuple[ResolvedDevice, str] | None:
+               path: str, tag: str) -> tuple[ResolvedDevice, str] | None:
         """Plug ``start`` through adapters into the port ``target``; add contacts to the net."""
         found = self._port(target, loc, path)
         if found is None:
@@ -204,13 +197,13 @@ class _Builder:
                 self.errors.append(error_at(f"unknown adapter {ad_id!r}", loc, path=path,
                                             hint=hint, code="unknown-id"))
                 return None
-            tag = f"c{index + 1}.a{k + 1}"
-            ends = self._cable_nodes(tag, ad, ad.default_length_m)
+            ad_tag = f"{tag}.a{k + 1}"
+            ends = self._cable_nodes(ad_tag, ad, ad.default_length_m)
             names = list(ends)
             for first, second in ((names[0], names[1]), (names[1], names[0])):
                 pairs = self._pair(cur, ends[first])
                 if pairs:
-                    self._join(pairs, tag)
+                    self._join(pairs, ad_tag)
                     cur = ends[second]
                     break
             else:
@@ -298,7 +291,8 @@ class _Builder:
         ports: list[tuple[ResolvedDevice, str]] = []
         for end_name, ref in plugged.items():
             epath = f"{path}.ends.{end_name}"
-            found = self._chain(index, ends[end_name], ref.via, ref.port, loc, epath)
+            found = self._chain(index, ends[end_name], ref.via, ref.port, loc, epath,
+                                f"{tag}.{end_name}")
             if found and self._use(found[0].name, found[1], index, loc, epath):
                 ports.append(found)
         self._check_directions(ports, loc, path, conn.cable)
@@ -350,7 +344,8 @@ class _Builder:
                          f"{dname}'s plug")
         if not self._use(dname, pname, index, loc, path + ".plug"):
             return
-        found = self._chain(index, start, conn.via, conn.into, loc, path + ".into")
+        found = self._chain(index, start, conn.via, conn.into, loc, path + ".into",
+                            f"c{index + 1}")
         if found is None:
             return
         tdev, tport = found

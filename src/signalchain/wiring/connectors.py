@@ -77,3 +77,11 @@ def role_contact(connector: str, role: str) -> str | None:
     """Return the contact carrying ``role`` (hot/cold/ground, or left/right) on a connector."""
     role = STEREO_ROLE.get(role, role)
     return ROLES[connector].get(role)
+
+
+def fits(a_connector: str, a_gender: str, b_connector: str, b_gender: str) -> bool:
+    """True if end ``a`` plugs into end ``b`` (one plug, one jack, and they mate)."""
+    if a_gender == b_gender:
+        return False
+    plug, jack = (a_connector, b_connector) if a_gender == "plug" else (b_connector, a_connector)
+    return mate(plug, jack) is not None
