@@ -31,9 +31,16 @@ from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig, resolve
 
 BAD_CODES = {"one-ear", "antiphase", "missing-channel", "shorted-output"}
 PRIORITIES = {
-    "quality": "lowest hiss at the target level first; then fewer items to buy, a physical "
-               "master knob",
-    "convenience": "a physical master knob and fewer items to buy first; then hiss",
+    "quality": "1 point per dB of worst-listener hiss at the target level, 1 per item to buy, "
+               "3 for no physical master knob, 0.5 for occupying the line outputs",
+    "convenience": "10 points for no physical master knob, 4 per item to buy, 2 for occupying "
+                   "the line outputs (studio monitors), 0.3 per dB of hiss",
+}
+WEIGHTS = {
+    "quality": {"hiss_db": 1.0, "items_to_buy": 1.0, "no_master_knob": 3.0,
+                "line_outputs_used": 0.5},
+    "convenience": {"hiss_db": 0.3, "items_to_buy": 4.0, "no_master_knob": 10.0,
+                    "line_outputs_used": 2.0},
 }
 
 
@@ -63,6 +70,8 @@ class Method:
     verdict: str = "works"
     reason: str = ""
     score: float = 0.0
+    breakdown: dict[str, float] = field(default_factory=dict)
+    uses_line_outputs: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The method as in ``advise --json``."""
@@ -72,7 +81,8 @@ class Method:
                 "noise_spl_dba": _r(self.facts.get("noise")),
                 "hum_spl_dba": _r(self.facts.get("hum")), "pros": self.pros,
                 "cons": self.cons, "verdict": self.verdict, "reason": self.reason,
-                "score": _r(self.score, 2)}
+                "score": _r(self.score, 2),
+                "score_breakdown": {k: round(v, 2) for k, v in self.breakdown.items()}}
 
 
 def _r(x: float | None, nd: int = 1) -> float | None:
@@ -313,7 +323,8 @@ def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "qu
                 count = f"2× {cable.name}" if len(links) > 1 else cable.name
                 name = f"{out.label} → {count} → {inp.label}"
                 candidates.append(Method(name, [usb, *links, *ear_links], [],
-                                         signature=(out.label, inp.label)))
+                                         signature=(out.label, inp.label),
+                                         uses_line_outputs=out.kind != "stereo"))
     methods = []
     seen: dict[tuple, Method] = {}
     for m in candidates:
@@ -401,15 +412,23 @@ def _judge(methods: list[Method], priority: str) -> None:
         if f["physical_master"]:
             knobs = ", ".join(c["knob"] for c in master)
             m.pros.append(f"physical master volume: {knobs} sets the level for everyone")
+            if m.uses_line_outputs:
+                m.pros.append(f"{knobs} is a physical knob on the line outputs, so the seed "
+                              "article's 'no physical volume knob' does not apply to this "
+                              "interface")
         else:
             m.cons.append("no physical master knob: the interface output used here has no "
-                          f"knob, so the overall level is software only ({master[0]['knob']})")
+                          f"knob, so the overall level is software only ({master[0]['knob']}), "
+                          "as the seed article warns")
+        if m.uses_line_outputs:
+            m.cons.append("occupies the interface's line outputs (normally the studio monitors')")
         if any(f["volume"]["per_listener"].values()):
             m.pros.append("each listener has their own physical knob")
         noise_line = (f"worst hiss {f['noise']:.1f} dBA ({f['noise_listener']}) at "
                       f"{m.tuned.targets[ev.listeners[0].id]:g} dB SPL")
         if f["noise"] <= best_noise + 0.5:
-            m.pros.append(noise_line + (" — the quietest option" if len(ok) > 1 else ""))
+            quietest = len(ok) > 1 and not bad and f["feasible"]
+            m.pros.append(noise_line + (" — the quietest option" if quietest else ""))
         else:
             m.cons.append(noise_line + f", {f['noise'] - best_noise:.1f} dB more than the "
                           "quietest option")
@@ -432,18 +451,19 @@ def _judge(methods: list[Method], priority: str) -> None:
             m.verdict, m.reason = "not-recommended", f"{', '.join(bad)}"
         elif not f["feasible"]:
             m.verdict, m.reason = "not-recommended", "cannot reach the target level"
-        if priority == "quality":
-            m.score = f["noise"] + 1.0 * buy + (3.0 if not f["physical_master"] else 0.0)
-        else:
-            m.score = (10.0 if not f["physical_master"] else 0.0) + 4.0 * buy + \
-                0.3 * f["noise"]
-        if m.verdict == "not-recommended":
-            m.score += 1000.0
+        w = WEIGHTS[priority]
+        m.breakdown = {"hiss_db": w["hiss_db"] * f["noise"],
+                       "items_to_buy": w["items_to_buy"] * buy,
+                       "no_master_knob": w["no_master_knob"] * (not f["physical_master"]),
+                       "line_outputs_used": w["line_outputs_used"] * m.uses_line_outputs}
+        m.score = sum(m.breakdown.values()) + (1000.0 if m.verdict == "not-recommended" else 0.0)
     ranked = sorted(methods, key=lambda m: m.score)
     if ranked[0].verdict != "not-recommended":
         ranked[0].verdict = "recommended"
         ranked[0].reason = f"best under priority '{priority}' ({PRIORITIES[priority]})"
     for m in ranked[1:]:
         if m.verdict == "works":
-            m.reason = (f"works; ranks below '{ranked[0].name}' by "
-                        f"{m.score - ranked[0].score:.1f} points under '{priority}'")
+            diffs = [f"{k.replace('_', ' ')} {v - ranked[0].breakdown[k]:+.1f}"
+                     for k, v in m.breakdown.items() if abs(v - ranked[0].breakdown[k]) > 0.05]
+            m.reason = (f"works; {m.score - ranked[0].score:.1f} points behind '{ranked[0].name}' "
+                        f"under '{priority}' ({', '.join(diffs) or 'a tie broken by order'})")

@@ -288,6 +288,66 @@ def tune(
         out.print(f"wrote the knob positions into {rig}", markup=False)
 
 
+@app.command()
+@guarded
+def advise(
+    rig: RigArg,
+    priority: Annotated[str, typer.Option(help="quality (least hiss) or convenience "
+                                          "(physical knob, fewer items)")] = "quality",
+    length: Annotated[str, typer.Option(help="length of the interface-to-amp cable, e.g. "
+                                        "'3 m' or '10 ft'")] = "3 m",
+    target_spl: Annotated[float, typer.Option(help="listening level used for tuning, dB "
+                                              "SPL")] = 80.0,
+    as_json: JsonOpt = False,
+    write_rig: Annotated[Path | None, typer.Option("--write-rig", help="write the "
+                                                   "recommended method as a rig file")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --write-rig's "
+                                        "file")] = False,
+) -> None:
+    """Rank every sensible way to connect the rig's devices (its connections are ignored)."""
+    from signalchain.advise import PRIORITIES
+    from signalchain.advise import advise as do_advise
+    from signalchain.api import load_rig
+    from signalchain.catalog import default_catalog
+    from signalchain.io import write_text_atomic
+    from signalchain.rigfile import rig_text
+    from signalchain.schema.loader import _plain
+    from signalchain.units import parse_length_m
+    from signalchain.views import describe_advice
+    from signalchain.wiring.resolve import resolve
+
+    if priority not in PRIORITIES:
+        raise UsageError([Diagnostic("error", f"--priority {priority!r}: valid are "
+                                     f"{', '.join(PRIORITIES)}")])
+    try:
+        length_m = parse_length_m(length)
+    except ValueError as exc:
+        raise UsageError([Diagnostic("error", f"--length: {exc}")]) from None
+    if write_rig is not None and write_rig.exists() and not force:
+        raise UsageError([Diagnostic("error", f"{write_rig} already exists",
+                                     hint="pass --force to overwrite it")])
+    spec, doc = load_rig(rig)
+    resolved = resolve(spec, doc, default_catalog())
+    raw = _plain(doc.data["devices"])
+    methods = do_advise(resolved, raw, priority=priority, length_m=length_m,
+                        target_spl_db=target_spl)
+    if write_rig is not None and methods:
+        best = methods[0]
+        header = (f"Written by 'signalchain advise' ({priority}): {best.name}\n"
+                  f"verdict: {best.verdict} — {best.reason}")
+        text = rig_text(spec.name or best.name, raw, best.connections, best.tuned.knobs,
+                        spec.environment.model_dump(mode="json", exclude_unset=True), header)
+        write_text_atomic(write_rig, text, force=True)
+    if as_json:
+        print_json({"priority": priority, "ranking": PRIORITIES[priority],
+                    "target_spl_db": target_spl, "length_m": round(length_m, 3),
+                    "methods": [m.to_json() for m in methods]})
+        return
+    describe_advice(out, methods, priority, PRIORITIES[priority])
+    if write_rig is not None:
+        out.print(f"wrote the recommended method to {write_rig}", markup=False)
+
+
 @catalog_app.callback(invoke_without_command=True)
 def catalog_main(ctx: typer.Context) -> None:
     """List or show catalog gear."""

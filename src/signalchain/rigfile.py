@@ -63,3 +63,29 @@ def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     text = buf.getvalue()
     write_text_atomic(Path(path), text, force=True)
     return text
+
+
+def rig_text(name: str, raw_devices: dict, connections: list, knobs: dict[str, float],
+             environment: dict | None = None, header: str = "") -> str:
+    """A complete rig file (YAML text) for a method, with tuned knob positions filled in."""
+    devices = {}
+    for dev, entry in raw_devices.items():
+        entry = dict(entry) if isinstance(entry, dict) else {"model": entry}
+        mine = {k.split(".", 1)[1]: round(v, 3) for k, v in knobs.items()
+                if k.split(".", 1)[0] == dev}
+        if mine:
+            field = "knobs" if "model" in entry else "set"
+            entry[field] = {**entry.get(field, {}), **mine}
+        devices[dev] = entry["model"] if set(entry) == {"model"} else entry
+    doc = {"signalchain": 1, "name": name}
+    if environment:
+        doc["environment"] = environment
+    doc.update({"devices": devices, "connections": connections})
+    yaml = round_trip_yaml()
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.default_flow_style = None
+    yaml.width = 100
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    lines = "".join(f"# {line}\n" for line in header.splitlines())
+    return lines + buf.getvalue()

@@ -215,3 +215,26 @@ def describe_tune(console: Console, result: Any) -> None:
     console.print(status)
     for line in result.explanation:
         console.print(f"• {line}", markup=False)
+
+
+def describe_advice(console: Console, methods: list[Any], priority: str, ranking: str) -> None:
+    """Print advise's ranked methods with their facts, pros and cons."""
+    console.print(f"[bold]Ways to connect this gear[/bold], ranked by {priority}: {ranking}")
+    table = Table(title_justify="left")
+    for col in ("#", "verdict", "method", "stereo", "master volume", "worst hiss", "to buy"):
+        table.add_column(col, overflow="fold")
+    for i, m in enumerate(methods, 1):
+        master = ", ".join(f"{c['knob']}{'' if c['physical'] else ' (software)'}"
+                           for c in m.facts["volume"]["master"])
+        style = {"recommended": "green", "not-recommended": "red"}.get(m.verdict, "")
+        table.add_row(str(i), m.verdict, m.name, "yes" if m.facts["stereo"] else "no", master,
+                      f"{m.facts['noise']:.1f} dBA", str(m.facts["to_buy"]), style=style)
+    console.print(table)
+    for i, m in enumerate(methods, 1):
+        console.print(f"[bold]{i}. {m.name}[/bold] — {m.verdict}: {m.reason}", highlight=False)
+        for p in m.pros:
+            console.print(f"   + {p}", markup=False)
+        for c in m.cons:
+            console.print(f"   − {c}", markup=False)
+        knobs = ", ".join(f"{k} {v:.0%}" for k, v in m.tuned.knobs.items())
+        console.print(f"   knobs: {knobs}", markup=False)
