@@ -122,7 +122,8 @@ def test_cli_tune_json_and_write(runner, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["target_spl_db"] == 78.0 and data["feasible"] is True
-    assert data["listeners"][0]["ears"]["left"]["program"][0]["spl_db"] == pytest.approx(78, abs=0.1)
+    left = data["listeners"][0]["ears"]["left"]
+    assert left["program"][0]["spl_db"] == pytest.approx(78, abs=0.1)
     text = rig.read_text()
     assert "# Reproduces: BPM Skills" in text  # comments kept
     assert f"headphones: {data['knobs']['scarlett.headphones']}" in text
