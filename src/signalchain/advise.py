@@ -37,9 +37,9 @@ PRIORITIES = {
                    "the line outputs (studio monitors), 0.3 per dB of hiss",
 }
 WEIGHTS = {
-    "quality": {"hiss_db": 1.0, "items_to_buy": 1.0, "no_master_knob": 3.0,
+    "quality": {"hiss": 1.0, "items_to_buy": 1.0, "no_master_knob": 3.0,
                 "line_outputs_used": 0.5},
-    "convenience": {"hiss_db": 0.3, "items_to_buy": 4.0, "no_master_knob": 10.0,
+    "convenience": {"hiss": 0.3, "items_to_buy": 4.0, "no_master_knob": 10.0,
                     "line_outputs_used": 2.0},
 }
 
@@ -452,7 +452,7 @@ def _judge(methods: list[Method], priority: str) -> None:
         elif not f["feasible"]:
             m.verdict, m.reason = "not-recommended", "cannot reach the target level"
         w = WEIGHTS[priority]
-        m.breakdown = {"hiss_db": w["hiss_db"] * f["noise"],
+        m.breakdown = {"hiss": w["hiss"] * f["noise"],
                        "items_to_buy": w["items_to_buy"] * buy,
                        "no_master_knob": w["no_master_knob"] * (not f["physical_master"]),
                        "line_outputs_used": w["line_outputs_used"] * m.uses_line_outputs}

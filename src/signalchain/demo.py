@@ -38,9 +38,97 @@ def _ear_text(ev: Evaluation, listener: str, side: str) -> str:
     return ", ".join(parts) or "silent"
 
 
+def _seed_claims(console: Console) -> dict:
+    """Compute the seed articles' claims on the bundled rigs and print them with numbers."""
+    from signalchain.advise import advise
+    from signalchain.api import load_rig, load_rig_text
+    from signalchain.catalog import default_catalog
+    from signalchain.schema.loader import _plain
+    from signalchain.tune import tune
+    from signalchain.wiring.build import build
+    from signalchain.wiring.resolve import resolve
+
+    paths = {p.stem[:2]: p for p in example_paths()}
+    facts: dict = {}
+    console.print("\n[bold]The seed articles' claims, computed[/bold]")
+
+    ev2 = evaluate(compile_rig(check_rig(paths["02"])))
+    alice = ev2.listener("alice")
+    left_l = next(c.spl_db for c in alice.ears["left"].program if c.channel == "L")
+    right_l = max((c.spl_db for c in alice.ears["right"].program), default=float("-inf"))
+    console.print(f"• 'Method 2 gives audio in one ear': yes with the Scarlett's (impedance-"
+                  f"balanced) line out — alice's left ear {left_l:.1f} dB SPL, right ear only "
+                  f"crosstalk {left_l - right_l:.0f} dB down; R reaches neither ear.")
+    text = paths["02"].read_text().replace("focusrite/scarlett-2i2-3rd-gen", "motu/m2").replace(
+        "knobs: {monitor: 0.7, headphones: 0.5}", "knobs: {monitor: 0.7, phones: 0.5}")
+    spec, doc = load_rig_text(text, "method-2-with-motu-m2")
+    ev_m2 = evaluate(compile_rig(build(resolve(spec, doc, default_catalog()))))
+    a2 = ev_m2.listener("alice")
+    l_pol = a2.ears["left"].program[0]
+    r_pol = next(c for c in a2.ears["right"].program if c.channel == "L")
+    console.print(f"• 'A balanced mono signal is two copies, one inverted': only for active "
+                  f"outputs — the same cable from a servo-balanced MOTU M2 line out gives L in "
+                  f"both ears, {l_pol.spl_db:.1f} / {r_pol.spl_db:.1f} dB SPL, polarity "
+                  f"{l_pol.polarity:+d} / {r_pol.polarity:+d} (antiphase).")
+
+    graph1 = compile_rig(check_rig(paths["01"]))
+    hiss = {x: evaluate(graph1, {"scarlett.headphones": x}).listener("bob")
+            for x in (0.3, 0.5, 0.6, 0.75, 0.9)}
+    row = ", ".join(f"{x:.0%}: {lf.noise_spl_dba:.1f} dBA at {lf.program_spl_db:.0f} dB SPL"
+                    for x, lf in hiss.items())
+    console.print(f"• 'Hiss rises with the interface's headphone knob': yes (bob, HM-4 at "
+                  f"50 %) — {row}.")
+    result = tune(graph1)
+    facts["tune"] = result.to_json()
+    console.print("• 'Lower the interface, raise the amp' (tune, everyone at 80 dB SPL, 3 dB "
+                  "headroom):")
+    for line in result.explanation[:-1]:
+        console.print(f"    {line}", markup=False, highlight=False)
+
+    hum_rows = []
+    for length in (1.5, 4.6, 15.0, 30.0):
+        row_vals = []
+        for cable in ("ts-cable", "trs-cable"):
+            rig_text = f"""signalchain: 1
+devices:
+  pc: generic/desktop
+  s: {{model: focusrite/scarlett-2i2-3rd-gen, knobs: {{monitor: 0.7}}}}
+  amp: {{model: behringer/ha4700, knobs: {{out1: 0.5}}}}
+  bob: sennheiser/hd-600
+connections:
+  - {{cable: usb, ends: [pc.usb, s.usb]}}
+  - {{cable: {cable}, length: {length} m, ends: [s.line_out_1, amp.main_in_l]}}
+  - {{plug: bob, into: amp.out1}}
+"""
+            spec, doc = load_rig_text(rig_text, "hum")
+            ev = evaluate(compile_rig(build(resolve(spec, doc, default_catalog()))))
+            row_vals.append(ev.listener("bob").hum_spl_dba)
+        hum_rows.append((length, *row_vals))
+    facts["hum_vs_length"] = [{"length_m": r[0], "unbalanced_dba": round(r[1], 1),
+                               "balanced_dba": round(r[2], 1)} for r in hum_rows]
+    cells = "; ".join(f"{L:g} m ({L / 0.3048:.0f} ft): {u:.1f} vs {b:.1f}"
+                      for L, u, b in hum_rows)
+    console.print(f"• 'Unbalanced only up to 15 ft': hum at the ear, desktop PC → 2i2 → earthed "
+                  f"HA4700, unbalanced (TS) vs balanced (TRS) dBA — {cells}. Unbalanced hum "
+                  "grows with length (shield resistance); balanced stays far below.")
+
+    spec, doc = load_rig(paths["01"])
+    methods = advise(resolve(spec, doc, default_catalog()), _plain(doc.data["devices"]))
+    facts["advise"] = [m.to_json() for m in methods]
+    console.print("• 'Which method is best?' (advise, quality first):")
+    for m in methods:
+        console.print(f"    {m.verdict:15s} {m.name} — worst hiss {m.facts['noise']:.1f} dBA; "
+                      f"{m.reason}", markup=False, highlight=False)
+    console.print("• 'The noise in your headphones isn't in the recording': in this model every "
+                  "hiss source sits after the DAC (interface outputs, amp), so none of it "
+                  "reaches the computer.")
+    return facts
+
+
 def run_demo(console: Console, out_dir: Path | None = None, force: bool = False) -> list[
         Evaluation]:
-    """Check and simulate every bundled example; print a summary; optionally write JSON."""
+    """Check and simulate every bundled example, work through the seed articles' claims,
+    and with ``out_dir`` write the JSON results and renders there."""
     if out_dir is not None and out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise OutputExistsError([error_at(f"{out_dir} exists and is not empty", hint="choose "
                                           "another --out or pass --force", code="exists")])
@@ -50,9 +138,11 @@ def run_demo(console: Console, out_dir: Path | None = None, force: bool = False)
     for col in ("example", "listener", "left ear (dB SPL)", "right ear (dB SPL)", "hiss dBA",
                 "warnings"):
         table.add_column(col, overflow="fold")
+    graphs = {}
     for path in example_paths():
         built = check_rig(path)
-        ev = evaluate(compile_rig(built))
+        graphs[path.stem] = compile_rig(built)
+        ev = evaluate(graphs[path.stem])
         results.append(ev)
         for i, lf in enumerate(ev.listeners):
             codes = ", ".join(w.code for w in lf.warnings) or "—"
@@ -64,8 +154,23 @@ def run_demo(console: Console, out_dir: Path | None = None, force: bool = False)
                               json.dumps(ev.to_json(), indent=2) + "\n", force=True)
     console.print(table)
     console.print("Reference program: 1 kHz at −18 dBFS per channel; (−) = inverted polarity. "
-                  "Run 'signalchain simulate <example>' for the full figures and the assumed "
-                  "values behind them.")
+                  "Values marked assumed in the catalog are used where no spec is published "
+                  "('signalchain simulate <rig>' lists them).")
+    facts = _seed_claims(console)
+    if out_dir is not None:
+        from signalchain.render.programs import open_program
+        from signalchain.render.run import render
+
+        write_text_atomic(out_dir / "claims.json", json.dumps(facts, indent=2) + "\n",
+                          force=True)
+        for stem in ("01-headphone-out-to-splitter", "02-left-line-out-to-splitter"):
+            g = graphs[stem]
+            prog = open_program("builtin:stereo-id", g.built.rig.spec.samplerate, 5.4)
+            render(g, g.knob_positions, prog, out_dir / f"render-{stem}", force=True)
+        console.print(f"\nWrote the simulate JSON per example, claims.json, and renders of "
+                      f"builtin:stereo-id (WAV per listener, 1.0 = 20 Pa) to {out_dir}/",
+                      markup=False)
+    console.print("\nThe example rigs:", markup=False)
     for path in example_paths():
         console.print(f"  {path}", markup=False, highlight=False)
     return results
