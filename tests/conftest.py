@@ -17,6 +17,17 @@ from signalchain.wiring.build import BuiltRig, build
 from signalchain.wiring.resolve import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
+UR22C_HD650 = """\
+signalchain: 1
+devices:
+  laptop: generic/laptop
+  ur: {model: steinberg/ur22c, knobs: {phones: 0.8}}
+  alice: sennheiser/hd-650
+connections:
+  - {cable: usb, ends: [laptop.usb, ur.usb]}
+  - {plug: alice, into: ur.phones}
+"""
+"""A 90 Ω headphone output driving HD 650s, whose impedance varies 305–480 Ω."""
 EXAMPLES = ROOT / "examples"
 
 

@@ -154,19 +154,9 @@ def test_left_line_out_stereo_id_has_a_silent_ear(tmp_path, runner):
 
 
 def test_fir_path_follows_headphone_impedance_curve(tmp_path):
-    from tests.conftest import built_from_text
+    from tests.conftest import UR22C_HD650, built_from_text
 
-    text = """\
-signalchain: 1
-devices:
-  laptop: generic/laptop
-  ur: {model: steinberg/ur22c, knobs: {phones: 0.8}}
-  alice: sennheiser/hd-650
-connections:
-  - {cable: usb, ends: [laptop.usb, ur.usb]}
-  - {plug: alice, into: ur.phones}
-"""
-    graph = compile_rig(built_from_text(text))
+    graph = compile_rig(built_from_text(UR22C_HD650))
     lf = evaluate(graph).listener("alice")
     i100 = int(np.argmin(np.abs(graph.freqs_hz - 100)))
     t = np.arange(3 * FS) / FS

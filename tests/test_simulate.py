@@ -169,19 +169,9 @@ def test_unbalanced_hum_grows_with_length_balanced_rejects_it():
 
 def test_output_impedance_response_deviation_hand():
     """HD 650 (480 Ω at 100 Hz, 320 Ω at 1 kHz) on a 90 Ω source: +0.66 dB at 100 Hz."""
-    text = """\
-signalchain: 1
-devices:
-  laptop: generic/laptop
-  ur: steinberg/ur22c
-  alice: sennheiser/hd-650
-connections:
-  - {cable: usb, ends: [laptop.usb, ur.usb]}
-  - {plug: alice, into: ur.phones}
-"""
-    from tests.conftest import built_from_text
+    from tests.conftest import UR22C_HD650, built_from_text
 
-    graph = compile_rig(built_from_text(text))
+    graph = compile_rig(built_from_text(UR22C_HD650))
     lf = evaluate(graph).listener("alice")
     zo = 90 + 0.2  # source plus the two cord wires in the loop
     hand = 20 * math.log10(480 / (480 + zo)) - 20 * math.log10(320 / (320 + zo))

@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from signalchain.api import check_rig
-from signalchain.errors import OutputExistsError, error_at
 from signalchain.evaluate import Evaluation, evaluate
 from signalchain.graph import compile_rig
 from signalchain.io import write_text_atomic
+from signalchain.render.run import check_output_dir
 
 
 def example_paths() -> list[Path]:
@@ -127,11 +127,12 @@ connections:
 
 def run_demo(console: Console, out_dir: Path | None = None, force: bool = False) -> list[
         Evaluation]:
-    """Check and simulate every bundled example, work through the seed articles' claims,
-    and with ``out_dir`` write the JSON results and renders there."""
-    if out_dir is not None and out_dir.exists() and any(out_dir.iterdir()) and not force:
-        raise OutputExistsError([error_at(f"{out_dir} exists and is not empty", hint="choose "
-                                          "another --out or pass --force", code="exists")])
+    """Check and simulate every bundled example and work through the seed articles' claims.
+
+    With ``out_dir``, the JSON results and renders are written there.
+    """
+    if out_dir is not None:
+        check_output_dir(out_dir, force)
     results = []
     table = Table(title="signalchain demo: the seed articles' methods, simulated",
                   title_justify="left")
