@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-signalchain demo "$@"
+"${SIGNALCHAIN_VENV:-.venv}/bin/signalchain" demo "$@"

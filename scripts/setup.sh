@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
-# Install signalchain and what it needs: libsndfile and ngspice from Debian (when we are
-# root or have sudo), then the package itself with pip. Usage: scripts/setup.sh [extras]
+# Install signalchain and what it needs into a virtual environment (.venv, or $SIGNALCHAIN_VENV):
+# libsndfile and ngspice from Debian (when run as root or with sudo), then the package with pip.
+# Usage: scripts/setup.sh [extras]      e.g. scripts/setup.sh test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
+venv="${SIGNALCHAIN_VENV:-.venv}"
+
+if [ "$(id -u)" = 0 ]; then apt="apt-get"; elif command -v sudo >/dev/null 2>&1; then apt="sudo apt-get"; else apt=""; fi
+apt_install() {
+  if [ -n "$apt" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing $* with apt-get" >&2
+    $apt update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $apt install -y -qq "$@" >/dev/null
+  else
+    echo "note: please install $* with your package manager" >&2
+  fi
+}
+
 need=()
 command -v ngspice >/dev/null 2>&1 || need+=(ngspice)
 ldconfig -p 2>/dev/null | grep -q libsndfile || need+=(libsndfile1)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then apt="apt-get"; elif command -v sudo >/dev/null; then apt="sudo apt-get"; else apt=""; fi
-  if [ -n "$apt" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${need[*]} with apt-get" >&2
-    $apt update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $apt install -y -qq "${need[@]}" >/dev/null
-  else
-    echo "note: please install ${need[*]} with your package manager" >&2
+[ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
+
+if [ ! -x "$venv/bin/python" ]; then
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    apt_install python3-venv
+    rm -rf "$venv"
+    python3 -m venv "$venv"
   fi
 fi
-python3 -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
+echo "signalchain is installed in $venv (run 'source $venv/bin/activate' to use it directly)" >&2

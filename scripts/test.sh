@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh test
-python3 -m pytest
+"${SIGNALCHAIN_VENV:-.venv}/bin/python" -m pytest "$@"
