@@ -127,11 +127,15 @@ def netlist(
     freq: Annotated[float, typer.Option(help="AC analysis frequency, Hz")] = 1000.0,
 ) -> None:
     """Export the rig's passive network as a SPICE netlist (runs in ngspice -b)."""
+    import numpy as np
+
     from signalchain.api import check_rig
+    from signalchain.circuit.mna import solve
     from signalchain.circuit.spice import to_spice
     from signalchain.graph import compile_rig
     from signalchain.graph.compile import PROGRAM_CHANNELS
     from signalchain.graph.response import respond
+    from signalchain.thresholds import REFERENCE_DBFS
     from signalchain.units import from_db
 
     if fmt != "spice":
@@ -145,21 +149,15 @@ def netlist(
     if listener not in built.listeners:
         raise UsageError([Diagnostic("error", f"no listener {listener!r}; listeners: "
                                      f"{', '.join(built.listeners)}")])
-    from signalchain.graph.compile import frequency_grid
-    env = built.rig.spec.environment
-    import numpy as np
-
     graph = compile_rig(built)
-    grid = frequency_grid(env.mains_hz, env.hum_harmonics_db)
-    del grid
-    from signalchain.circuit.mna import solve
-
-    graph.solution = solve(built.netlist, np.array([freq]))
-    graph.i_ref = 0
+    fi = int(np.argmin(np.abs(graph.freqs_hz - freq)))
+    if abs(graph.freqs_hz[fi] - freq) > 1e-6 * freq:  # solve exactly at the asked frequency
+        graph.solution = solve(built.netlist, np.array([freq]))
+        graph.i_ref, fi = 0, 0
     resp = respond(graph, graph.knob_positions)
     k = PROGRAM_CHANNELS.index(channel)
-    drives = resp.drive_from_noise[0] @ (resp.gains[:, None] * graph.program_map)[:, k]
-    level = float(from_db(-18.0))
+    drives = resp.drive_from_noise[fi] @ (resp.gains[:, None] * graph.program_map)[:, k]
+    level = float(from_db(REFERENCE_DBFS))
     values = dict(zip(graph.solution.columns[:graph.n_drive], drives * level, strict=True))
     probes = [(f"{who}:{side}", f"{who}.{side}", f"{who}.common")
               for who, side in graph.ears if who == listener]
@@ -215,7 +213,8 @@ def render(
         err.print(f"warning: {note}", markup=False)
     graph = compile_rig(built)
     positions = {**graph.knob_positions, **overrides}
-    show = prog.frames / prog.samplerate > 120 and sys.stderr.isatty()
+    # a progress bar when the render should take more than about a second (~150x real time)
+    show = prog.frames / prog.samplerate > 150 and sys.stderr.isatty()
     with Progress(TextColumn("rendering"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), console=err, disable=not show, transient=True) as bar:
         task = bar.add_task("render", total=prog.frames)
