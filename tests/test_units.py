@@ -57,11 +57,6 @@ def test_johnson_noise_hand_value():
     assert float(units.v_to_dbu(v)) == pytest.approx(-122.6, abs=0.1)
 
 
-def test_power_sum():
-    assert units.power_sum_db([80.0, 80.0]) == pytest.approx(83.01, abs=0.01)
-    assert units.power_sum_db([]) == -math.inf
-
-
 @pytest.mark.parametrize("text, metres", [("3 m", 3.0), ("10 ft", 3.048), ("50 cm", 0.5),
                                           (2.5, 2.5), ("15'", 4.572)])
 def test_parse_length(text, metres):

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 import numpy as np
 
 DBU_REF_V = math.sqrt(0.6)  # 0 dBu = 0.7746 V rms (1 mW into 600 ohm)
-DBV_REF_V = 1.0
 P_REF_PA = 20e-6  # 0 dB SPL
 FEET_TO_M = 0.3048
 INCH_TO_M = 0.0254
@@ -67,14 +66,6 @@ def spl_to_pa(spl_db: float | np.ndarray) -> float | np.ndarray:
 def sensitivity_db_per_v(sensitivity_db_per_mw: float, z_ohm: float) -> float:
     """Convert dB SPL/mW to dB SPL/V: ``S_V = S_mW + 10*log10(1000/Z)``."""
     return sensitivity_db_per_mw + 10.0 * math.log10(1000.0 / z_ohm)
-
-
-def power_sum_db(levels_db: Sequence[float]) -> float:
-    """Sum uncorrelated levels: ``10*log10(sum(10**(L/10)))``."""
-    finite = [x for x in levels_db if math.isfinite(x)]
-    if not finite:
-        return -math.inf
-    return 10.0 * math.log10(sum(10.0 ** (x / 10.0) for x in finite))
 
 
 def johnson_noise_v(r_ohm: float, bandwidth_hz: float = 20e3, temp_k: float = 300.0) -> float:
@@ -170,7 +161,6 @@ _LENGTH_UNITS = {"": 1.0, "m": 1.0, "cm": 0.01, "mm": 0.001, "ft": FEET_TO_M, "f
                  "foot": FEET_TO_M, "'": FEET_TO_M, "in": INCH_TO_M, "inch": INCH_TO_M,
                  "\"": INCH_TO_M}
 _FREQ_UNITS = {"": 1.0, "hz": 1.0, "khz": 1e3}
-_CAP_UNITS = {"": 1.0, "f": 1.0, "pf": 1e-12, "nf": 1e-9, "uf": 1e-6, "µf": 1e-6}
 
 
 def _split(text: object, what: str) -> tuple[float, str]:
@@ -234,11 +224,6 @@ def parse_hz(text: object) -> float:
     return _scaled(text, _FREQ_UNITS, "a frequency", "'60 Hz' or '1 kHz'")
 
 
-def parse_farad(text: object) -> float:
-    """Parse a capacitance: ``100 pF``, ``2.2 nF`` or a number of farads."""
-    return _scaled(text, _CAP_UNITS, "a capacitance", "'100 pF' or '2.2 nF'")
-
-
 def parse_level_v(text: object) -> float:
     """Parse an RMS level to volts: ``+4 dBu``, ``-10 dBV``, ``1.2 V``, ``300 mV``."""
     value, unit = _split(text, "a level")
@@ -255,11 +240,3 @@ def parse_level_v(text: object) -> float:
         return value * 1e-6
     raise ValueError(f"unknown unit {unit!r} in {text!r}; write e.g. '+4 dBu', '-10 dBV', "
                      f"'1.2 V' or '300 mV'")
-
-
-def parse_db(text: object) -> float:
-    """Parse a gain or level in dB: ``6 dB``, ``-18 dBFS`` or a number."""
-    value, unit = _split(text, "a value in dB")
-    if unit.lower() not in ("", "db", "dbfs", "dba"):
-        raise ValueError(f"expected a value in dB such as '6 dB', not {text!r}")
-    return value

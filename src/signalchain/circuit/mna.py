@@ -57,10 +57,6 @@ class Solution:
         """Index of a column by name."""
         return self.columns.index(name)
 
-    def sense(self, name: str) -> int:
-        """Index of a sense by name."""
-        return self.senses.index(name)
-
 
 def drive_columns(net: Netlist) -> list[str]:
     """Drive columns ``stage:role`` in netlist order (push-pull legs share one column)."""

@@ -11,7 +11,7 @@ positions therefore never require a new circuit solve, which is what makes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -64,7 +64,6 @@ class SignalGraph:
     ear_senses: list[int]
     ears: list[tuple[str, str]]
     """(listener, side) per ear sense."""
-    leg_senses: list[int]
     current_senses: list[int]
     sense_stage: dict[int, str]
     sense_limit: dict[int, float]
@@ -79,7 +78,6 @@ class SignalGraph:
     a_weight_norm: float
     """∫ A(f)² df over 20 Hz..20 kHz: turns an A-weighted RMS into a white density."""
     sensitivity_db_per_v: dict[str, float]
-    assumptions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def freqs_hz(self) -> np.ndarray:
@@ -195,7 +193,6 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
         drive_channel=drive_channel, n_drive=n_drive, program_map=program_map,
         input_map=input_map, input_senses=input_senses, ear_senses=ear_senses,
         ears=[(senses[i].device, senses[i].role) for i in ear_senses],
-        leg_senses=[i for i, s in enumerate(senses) if s.kind == "leg"],
         current_senses=[i for i, s in enumerate(senses) if s.kind == "current"],
         sense_stage=sense_stage, sense_limit=sense_limit, knob_positions=positions,
         i_ref=int(np.argmin(np.abs(grid - REFERENCE_HZ))),

@@ -79,7 +79,6 @@ class Renderer:
     seed: int = 0
     stats: dict[str, list[EarStats]] = field(default_factory=dict)
     _pos: int = 0
-    _block: int = 0
 
     @classmethod
     def from_graph(cls, graph: SignalGraph, positions: dict[str, float], samplerate: int,
@@ -295,5 +294,4 @@ class Renderer:
                 st.clipped += n_clip
             out[who] = ears[el:el + 2].T if er == el + 1 else np.stack([ears[el], ears[er]], 1)
         self._pos = (self._pos + frames) % self.samplerate
-        self._block += 1
         return out

@@ -66,15 +66,3 @@ def classify(path: str, prov: Provenance) -> tuple[str, str]:
     if key is not None:
         return "assumed", prov.assumed[key]
     return "none", ""
-
-
-def uncovered(model: BaseModel) -> list[str]:
-    """Numeric paths of a catalog entry that have neither a source nor an assumption."""
-    prov: Provenance = model.provenance  # type: ignore[attr-defined]
-    return [p for p, _ in numeric_leaves(model) if classify(p, prov)[0] == "none"]
-
-
-def assumption_notes(model: BaseModel, entry_id: str) -> list[str]:
-    """Human-readable notes for every assumed value of an entry (one per assumption key)."""
-    prov: Provenance = model.provenance  # type: ignore[attr-defined]
-    return [f"{entry_id}: {path} assumed ({reason})" for path, reason in prov.assumed.items()]

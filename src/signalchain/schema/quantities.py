@@ -23,7 +23,5 @@ Ohm = Annotated[float, _unit(units.parse_ohm),
                 Field(description="impedance in ohm; '300 ohm', '300 Ω', '10k'")]
 PositiveOhm = Annotated[float, _unit(units.parse_ohm), Field(gt=0)]
 Hz = Annotated[float, _unit(units.parse_hz), Field(gt=0)]
-Farad = Annotated[float, _unit(units.parse_farad), Field(ge=0)]
 VoltsRms = Annotated[float, _unit(units.parse_level_v),
                      Field(ge=0, description="RMS voltage; '+4 dBu', '-10 dBV', '1.2 V'")]
-Decibel = Annotated[float, _unit(units.parse_db)]
