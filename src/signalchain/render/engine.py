@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from signalchain import units
 from signalchain.evaluate import stage_noise_v2
@@ -23,6 +24,9 @@ from signalchain.render.filters import FirBank, design_path
 
 NEGLIGIBLE = 1e-6
 """Paths below this (V/V, −120 dB) are left out."""
+RELATIVE_FLOOR = 1e-4
+"""Paths more than 80 dB below the strongest path into the same input or ear are left out:
+at 80–100 dB SPL program they land below the threshold of hearing."""
 NOISE_TABLE = 1 << 15
 NOISE_TABLES = 4
 PA_PER_SAMPLE = 20.0
@@ -95,9 +99,11 @@ class Renderer:
             gains = np.zeros((len(sense_idx), n_d))
             firs = []
             for row, s in enumerate(sense_idx):
+                peak = np.abs(t[band, s, :n_d]).max(axis=0)
+                keep = max(NEGLIGIBLE, RELATIVE_FLOOR * peak.max(initial=0.0))
                 for j in range(n_d):
                     h = t[band, s, j]
-                    if np.abs(h).max() < NEGLIGIBLE:
+                    if peak[j] < keep:
                         continue
                     pf = design_path(h, freqs[band], int(np.argmin(np.abs(freqs[band] - 1e3))),
                                      samplerate)
@@ -144,21 +150,21 @@ class Renderer:
         drive_clip *= np.sqrt(2)  # RMS limits of sines -> peak sample limits
         input_clip = input_clip * np.sqrt(2)
 
-        # hum: one-second periodic tables (whole cycles of 50/60 Hz) per input and ear
-        tt = np.arange(samplerate) / samplerate
+        # hum: every mains harmonic repeats each mains period (fs/mains samples, a whole
+        # number at the supported rates), so one period per input and ear is enough
         mains = graph.built.rig.spec.environment.mains_hz
-
+        period = int(round(samplerate / mains))
+        phase = 2 * np.pi * np.arange(period) / period
         harmonics = [(round(freqs[idx] / mains), idx, lvl) for idx, lvl in graph.hum_points]
-        basis = np.stack([np.exp(2j * np.pi * k * mains * tt) for k, _, _ in harmonics]) \
-            if harmonics else np.zeros((0, samplerate), complex)
 
         def hum_table(sense_idx: list[int]) -> np.ndarray:
-            """Hum injected straight at these senses by the ground sources (all coherent)."""
-            if not harmonics:
-                return np.zeros((len(sense_idx), samplerate))
-            amps = np.stack([t[idx][sense_idx, n_d:].sum(axis=1) * lvl
-                             for _, idx, lvl in harmonics], axis=1)
-            return np.sqrt(2) * (amps.real @ basis.real - amps.imag @ basis.imag)
+            """One period of the hum injected straight at these senses (sources coherent)."""
+            table = np.zeros((len(sense_idx), period))
+            for k, idx, lvl in harmonics:
+                amp = t[idx][sense_idx, n_d:].sum(axis=1) * lvl
+                table += np.sqrt(2) * (amp.real[:, None] * np.cos(k * phase)
+                                       - amp.imag[:, None] * np.sin(k * phase))
+            return table
 
         # hum reaching the inputs is carried on by the stages; the rest lands at the ears
         hum_in = hum_table(graph.input_senses)
@@ -204,32 +210,40 @@ class Renderer:
             reach[j] += 1.0
         self._active = [_as_slice(lvl[reach[lvl] > 0]) for lvl in self.levels]
         self._gains32 = self.gains.astype(np.float32)
-        self._g_in32 = self.g_in.astype(np.float32)
-        self._g_ear32 = self.g_ear.astype(np.float32)
-        self._map32 = self.input_map.astype(np.float32)
-        wrap = lambda t: np.concatenate([t, t], axis=1).astype(np.float32)  # noqa: E731
-        self._hum_in = wrap(self.hum_in)
-        self._hum_ear = wrap(self.hum_ear)
+        self._g_in32 = sparse.csr_matrix(self.g_in.astype(np.float32))
+        self._g_ear32 = sparse.csr_matrix(self.g_ear.astype(np.float32))
+        # each amp column reads one internal channel: a gather, not a matrix product
+        self._sense_of = np.array([int(np.argmax(r)) if r.any() else -1
+                                   for r in self.input_map])
         # hum that would land below -140 dB SPL everywhere is not worth adding sample by sample
         floor = 10 ** (-140 / 20) * 20e-6 / PA_PER_SAMPLE
         ear_hum = np.abs(self.hum_ear).max(initial=0) * self.ear_scale.max(initial=0)
         via_inputs = np.abs(self.hum_in).max(initial=0) * np.abs(self.gains).max(initial=0) * \
             np.abs(self.g_ear).max(initial=0) * self.ear_scale.max(initial=0)
         self._hum_any = bool(max(ear_hum, via_inputs) > floor)
+        period = self.hum_in.shape[1] if self.hum_in.size else self.hum_ear.shape[1]
+        self._period = max(period, 1)
+        reps = int(np.ceil((self.samplerate + self._period) / self._period))
+        self._hum_in = np.tile(self.hum_in, reps).astype(np.float32) if self._hum_any else None
+        self._hum_ear = np.tile(self.hum_ear, reps).astype(np.float32) if self._hum_any else None
+        self._map_gain32 = (self.gains[:, None] * self.input_map).astype(np.float32)
+        self._rows = np.arange(len(self.gains))
         self._ear_scale32 = self.ear_scale.astype(np.float32)[:, None]
 
     def _add_noise(self, x: np.ndarray, rows: np.ndarray, frames: int) -> None:
         """Add each row's stage noise: a slice of its table at a seeded random offset."""
-        for j in rows:
-            table = self._noise.get(int(j))
-            if table is None:
-                continue
-            done = 0
-            while done < frames:
+        rows = [int(j) for j in rows if int(j) in self._noise]
+        if not rows:
+            return
+        chunks = -(-frames // NOISE_TABLE)
+        starts = self._offsets.integers(NOISE_TABLE, size=(len(rows), chunks))
+        for r, j in enumerate(rows):
+            table = self._noise[j]
+            for c in range(chunks):
+                done = c * NOISE_TABLE
                 count = min(frames - done, NOISE_TABLE)
-                start = int(self._offsets.integers(NOISE_TABLE))
+                start = starts[r, c]
                 x[j, done:done + count] += table[start:start + count]
-                done += count
 
     def process(self, program: np.ndarray) -> dict[str, np.ndarray]:
         """Render one block of the program (frames × 2) into each listener's ears (frames × 2)."""
@@ -237,19 +251,19 @@ class Renderer:
         if frames > self.samplerate:
             raise ValueError("blocks longer than one second are not supported")
         prog = np.ascontiguousarray(np.asarray(program, dtype=np.float32).T)
-        x = np.zeros((len(self.gains), frames), dtype=np.float32) if frames != len(
-            getattr(self, "_x", ())) else self._x
-        x.fill(0.0)
-        self._x = x
-        clip_rows: list[tuple[np.ndarray, np.ndarray]] = []
-        hum = slice(self._pos, self._pos + frames)
+        if getattr(self, "_x", None) is None or self._x.shape[1] != frames:
+            self._x = np.zeros((len(self.gains), frames), dtype=np.float32)
+        x = self._x  # rows no ear hears stay zero; every other row is rewritten each block
+        clip_rows: list[tuple[np.ndarray | slice, np.ndarray]] = []
+        p0 = self._pos % self._period
+        hum = slice(p0, p0 + frames)
         for cols in self._active:
             if isinstance(cols, np.ndarray) and not len(cols):
                 continue
             chans = self.program_channel[cols]
             from_prog = chans >= 0
             if from_prog.all():
-                x[cols] = self._gains32[cols, None] * prog[chans]
+                np.multiply(self._gains32[cols, None], prog[chans], out=x[cols])
             else:
                 senses = self._g_in32 @ x
                 if self._hum_any:
@@ -257,11 +271,20 @@ class Renderer:
                 self.fir_in.process(x, senses)
                 lim = self.input_clip[:, None]
                 np.clip(senses, -lim, lim, out=senses)
-                x[cols] = self._gains32[cols, None] * (self._map32[cols] @ senses)
+                rows = self._rows[cols]
+                if (self.input_map[rows].sum(axis=1) <= 1).all():
+                    src_rows = np.maximum(self._sense_of[rows], 0)
+                    if isinstance(cols, slice):  # a view: write in place
+                        np.multiply(self._gains32[rows, None], senses[src_rows], out=x[cols])
+                    else:
+                        x[cols] = self._gains32[rows, None] * senses[src_rows]
+                    x[rows[self._sense_of[rows] < 0]] = 0.0
+                else:  # a channel summed from several inputs
+                    x[cols] = self._map_gain32[cols] @ senses
                 if from_prog.any():
-                    pc = cols[from_prog]
+                    pc = self._rows[cols][from_prog]
                     x[pc] = self._gains32[pc, None] * prog[chans[from_prog]]
-            self._add_noise(x, np.arange(len(self.gains))[cols], frames)
+            self._add_noise(x, self._rows[cols], frames)
             lim = self.drive_clip[cols, None]
             if np.isfinite(lim).any():
                 block = x[cols]
