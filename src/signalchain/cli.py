@@ -204,6 +204,7 @@ def render(
     from signalchain.render.run import render as do_render
 
     built = check_rig(rig)
+    print_diagnostics(built.warnings)
     overrides = parse_knob_settings(settings or [], built)
     check_output_dir(out_dir, force)
     spec = built.rig.spec
@@ -275,6 +276,8 @@ def tune(
         raise UsageError([Diagnostic("error", f"--headroom-db {headroom_db:g} is outside "
                                      "0..40 dB")])
     built = check_rig(rig)
+    if not as_json:
+        print_diagnostics(built.warnings)
     targets = _parse_targets(listener or [], built.listeners)
     result = do_tune(compile_rig(built), target_spl, targets, headroom_db)
     if write:
