@@ -211,7 +211,11 @@ class Renderer:
         self._active = [_as_slice(lvl[reach[lvl] > 0]) for lvl in self.levels]
         self._gains32 = self.gains.astype(np.float32)
         self._g_in32 = sparse.csr_matrix(self.g_in.astype(np.float32))
-        self._g_ear32 = sparse.csr_matrix(self.g_ear.astype(np.float32))
+        # volts at each driver -> WAV samples (Pa / 20) folded into everything that reaches it
+        scale = self.ear_scale[:, None]
+        self._g_ear32 = sparse.csr_matrix((self.g_ear * scale).astype(np.float32))
+        self.fir_ear = FirBank([(t, s, h * self.ear_scale[t]) for t, s, h in
+                                self.fir_ear.filters], len(self.ear_scale))
         # each amp column reads one internal channel: a gather, not a matrix product
         self._sense_of = np.array([int(np.argmax(r)) if r.any() else -1
                                    for r in self.input_map])
@@ -225,10 +229,13 @@ class Renderer:
         self._period = max(period, 1)
         reps = int(np.ceil((self.samplerate + self._period) / self._period))
         self._hum_in = np.tile(self.hum_in, reps).astype(np.float32) if self._hum_any else None
-        self._hum_ear = np.tile(self.hum_ear, reps).astype(np.float32) if self._hum_any else None
+        self._hum_ear = (np.tile(self.hum_ear * self.ear_scale[:, None], reps).astype(np.float32)
+                         if self._hum_any else None)
         self._map_gain32 = (self.gains[:, None] * self.input_map).astype(np.float32)
         self._rows = np.arange(len(self.gains))
-        self._ear_scale32 = self.ear_scale.astype(np.float32)[:, None]
+        # a bound on each column's noise peak, so clip scans can be skipped when nothing clips
+        self._noise_peak = np.array([float(np.abs(self._noise[j]).max()) if j in self._noise
+                                     else 0.0 for j in range(len(self.gains))])
 
     def _add_noise(self, x: np.ndarray, rows: np.ndarray, frames: int) -> None:
         """Add each row's stage noise: a slice of its table at a seeded random offset."""
@@ -251,6 +258,8 @@ class Renderer:
         if frames > self.samplerate:
             raise ValueError("blocks longer than one second are not supported")
         prog = np.ascontiguousarray(np.asarray(program, dtype=np.float32).T)
+        prog_peak = np.abs(prog).max(axis=1) if frames else np.zeros(2)
+        sense_peak = np.zeros(0)
         if getattr(self, "_x", None) is None or self._x.shape[1] != frames:
             self._x = np.zeros((len(self.gains), frames), dtype=np.float32)
         x = self._x  # rows no ear hears stay zero; every other row is rewritten each block
@@ -271,6 +280,7 @@ class Renderer:
                 self.fir_in.process(x, senses)
                 lim = self.input_clip[:, None]
                 np.clip(senses, -lim, lim, out=senses)
+                sense_peak = np.abs(senses).max(axis=1)
                 rows = self._rows[cols]
                 if (self.input_map[rows].sum(axis=1) <= 1).all():
                     src_rows = np.maximum(self._sense_of[rows], 0)
@@ -286,16 +296,23 @@ class Renderer:
                     x[pc] = self._gains32[pc, None] * prog[chans[from_prog]]
             self._add_noise(x, self._rows[cols], frames)
             lim = self.drive_clip[cols, None]
+            rows = self._rows[cols]
             if np.isfinite(lim).any():
-                block = x[cols]
-                if (block.max(axis=1) > lim[:, 0]).any() or (block.min(axis=1) < -lim[:, 0]).any():
-                    clip_rows.append((cols, np.abs(block) > lim))
-                    x[cols] = np.clip(block, -lim, lim)
+                # |x| <= |gain| * peak(source) + noise peak; scan samples only if that can clip
+                peak_src = prog_peak[np.maximum(chans, 0)] if from_prog.all() else \
+                    sense_peak[np.maximum(self._sense_of[rows], 0)]
+                bound = np.abs(self._gains32[rows]) * peak_src + self._noise_peak[rows]
+                if (bound > lim[:, 0]).any() or not (from_prog.all() or (
+                        self.input_map[rows].sum(axis=1) <= 1).all()):
+                    block = x[cols]
+                    over = np.abs(block) > lim
+                    if over.any():
+                        clip_rows.append((cols, over))
+                        x[cols] = np.clip(block, -lim, lim)
         ears = self._g_ear32 @ x
         if self._hum_any:
             ears += self._hum_ear[:, hum]
         self.fir_ear.process(x, ears)
-        ears *= self._ear_scale32
         sum_sq = np.einsum("ij,ij->i", ears, ears)
         peaks = np.maximum(ears.max(axis=1), -ears.min(axis=1)) if frames else \
             np.zeros(len(ears))

@@ -10,8 +10,9 @@ from scipy import fft as sp_fft
 FLAT_DB = 0.02
 """A path whose level varies less than this over 20 Hz–20 kHz becomes a plain gain."""
 FLAT_PHASE_RAD = 0.005
-CROSSTALK_AS_GAIN = 1e-3
-"""Paths below −60 dB (ground-return crosstalk) are rendered as gains: their shape is inaudible."""
+CROSSTALK_AS_GAIN = 1e-2
+"""Paths below −40 dB (ground-return crosstalk) are rendered as gains: under the main signal,
+their spectral shape is inaudible."""
 FIR_TAPS = 1024
 FFT_DESIGN = 16384
 
