@@ -110,3 +110,56 @@ def test_demo_runs(runner, cmd, tmp_path):
     # a non-empty output directory is not overwritten without --force
     assert run(runner, *cmd, "--out", str(tmp_path / "d")).exit_code == 1
     assert run(runner, *cmd, "--out", str(tmp_path / "d"), "--force").exit_code == 0
+
+
+EDGE_RIGS = {
+    "no-listeners": """\
+signalchain: 1
+devices:
+  laptop: generic/laptop
+  s: focusrite/scarlett-2i2-3rd-gen
+connections:
+  - {cable: usb, ends: [laptop.usb, s.usb]}
+""",
+    "no-amp": """\
+signalchain: 1
+devices:
+  pc: generic/desktop
+  s: focusrite/scarlett-solo-3rd-gen
+  alice: sennheiser/hd-600
+connections:
+  - {cable: usb, ends: [pc.usb, s.usb]}
+  - {plug: alice, into: s.headphones}
+""",
+    "silent-inline": """\
+signalchain: 1
+devices:
+  laptop: generic/laptop
+  box:
+    kind: interface
+    power: usb-bus
+    ports:
+      usb: {connector: usb-c, direction: host, signal: host}
+      hp: {connector: trs-6.35, direction: out, signal: stereo, feeds: {left: L, right: R},
+           v_rms_at_0dbfs: 0 V, z_out_ohm: 0, max_v_rms: 0 V,
+           noise: {knob_min_dbu_a: -200, knob_max_dbu_a: -200}}
+  bob: sennheiser/hd-650
+connections:
+  - {cable: usb, ends: [laptop.usb, box.usb]}
+  - {plug: bob, into: box.hp}
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_RIGS))
+@pytest.mark.parametrize("cmd", [["check"], ["simulate"], ["simulate", "--json"], ["tune"],
+                                 ["advise"], ["render", "--seconds", "0.3", "--out"]])
+def test_edge_rigs_never_crash(runner, tmp_path, name, cmd):
+    rig = tmp_path / f"{name}.yaml"
+    rig.write_text(EDGE_RIGS[name])
+    args = [cmd[0], str(rig), *cmd[1:]]
+    if cmd[-1] == "--out":
+        args.append(str(tmp_path / "out"))
+    result = runner.invoke(app, args)
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert result.exit_code in (0, 1), result.output

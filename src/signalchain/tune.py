@@ -19,6 +19,7 @@ import numpy as np
 
 from signalchain import thresholds as th
 from signalchain import units
+from signalchain.errors import RigTopologyError, error_at
 from signalchain.evaluate import (
     Evaluation,
     ear_noise_v2,
@@ -211,6 +212,11 @@ def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
     headroom_db : float
         Required headroom: no stage may clip below ``0 dBFS − headroom_db``. The default is 3.
     """
+    if not graph.built.listeners:
+        raise RigTopologyError([error_at("the rig has no listeners (headphones) to tune for",
+                                         graph.built.rig.location("devices"),
+                                         hint="add headphones under 'devices:' and plug them "
+                                         "in", code="no-listeners")])
     targets = {who: target_spl_db for who in graph.built.listeners}
     targets.update(listener_targets or {})
     problem = _Problem(graph, targets, headroom_db)
