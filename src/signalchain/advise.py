@@ -209,28 +209,42 @@ def _breakout_ends(cable: CableSpec) -> tuple[str, str, str]:
 
 def _listener_links(catalog: Catalog, devices: dict[str, ResolvedDevice], amp: str | None,
                     source: str, listeners: list[str]) -> list[dict[str, Any]] | None:
-    """Each listener into their own output (amp outputs, else the interface's stereo outputs)."""
+    """Each listener into their own output (amp outputs, else the interface's stereo outputs).
+
+    If there are more listeners than outputs, the rig's own Y splitters (if any) go into
+    the last outputs and their jacks take the extra listeners.
+    """
     host = devices[amp] if amp else devices[source]
-    outs = [n for n, p in host.spec.ports.items()
+    outs = [f"{host.name}.{n}" for n, p in host.spec.ports.items()
             if p.direction == "out" and p.signal == "stereo" and p.feeds]
-    if len(outs) < len(listeners):
-        return None
-    links = []
     adapters = catalog.adapters()
-    for who, out in zip(listeners, outs, strict=False):
-        dev = devices[who]
-        plug_name, plug = next((n, p) for n, p in dev.spec.ports.items() if p.captive)
-        port = host.spec.ports[out]
+    links: list[dict[str, Any]] = []
+
+    def plug_into(device: str, target: str) -> bool:
+        dev = devices[device]
+        plug = next(p for p in dev.spec.ports.values() if p.captive)
+        tdev, tport = target.split(".")
+        port = devices[tdev].spec.ports[tport]
         options = _end_options(CableEnd(connector=plug.connector, gender=plug.gender), port,
                                adapters)
         if not options:
-            return None
+            return False
         via = min(options, key=len)
-        link: dict[str, Any] = {"plug": who, "into": f"{host.name}.{out}"}
-        if via:
-            link["via"] = via[0]
-        links.append(link)
-        del plug_name
+        links.append({"plug": device, "into": target, **({"via": via[0]} if via else {})})
+        return True
+
+    splitters = [d for d in devices.values() if d.spec.kind == "splitter"]
+    while len(listeners) > len(outs) and splitters and outs:
+        y = splitters.pop(0)
+        target = outs.pop()
+        if not plug_into(y.name, target):
+            return None
+        outs += [f"{y.name}.{n}" for n, p in y.spec.ports.items() if not p.captive]
+    if len(outs) < len(listeners):
+        return None
+    for who, out in zip(listeners, outs, strict=False):
+        if not plug_into(who, out):
+            return None
     return links
 
 
@@ -308,8 +322,9 @@ def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "qu
         mode="json", exclude_unset=True)}
     ear_links = _listener_links(catalog, devices, amp, source, listeners)
     if ear_links is None:
-        raise RigError([_diag("there are more listeners than outputs to plug them into; add a "
-                              "Y splitter or a bigger amp")])
+        raise RigError([_diag("there are more listeners than outputs to plug them into (or a "
+                              "plug fits no output); add a Y splitter to the rig's devices or "
+                              "use a bigger amp")])
     candidates: list[Method] = []
     if amp is None:
         candidates.append(Method("Headphones straight into the interface", [usb, *ear_links],
