@@ -110,8 +110,8 @@ def test_ts_plug_in_stereo_output_warns_and_shorts_ring():
     text = BASE.replace("cable: trs-cable\n    ends: [s.headphones, amp.input]",
                         "cable: ts-cable\n    ends: [s.headphones, amp.input]")
     built = built_from_text(text)
-    codes = [w.code for w in built.warnings]
-    assert "shorted-output" in codes
+    (warning,) = [w for w in built.warnings if w.code == "shorted-output"]
+    assert "s.headphones's right channel is wired straight to ground" in warning.message
     # the TS plug's sleeve touches the jack's ring and sleeve: ring joined to ground
     group = built.netlist.conductive_group("s.headphones.ring")
     assert "s.headphones.sleeve" in group
@@ -182,3 +182,25 @@ def test_breakout_with_adapters_on_each_leg():
     assert "amp.input.tip" in built.netlist.conductive_group("s.line_out_1.tip")
     assert "amp.input.ring" in built.netlist.conductive_group("s.line_out_2.tip")
     assert "s.line_out_2.tip" not in built.netlist.conductive_group("s.line_out_1.tip")
+
+
+@pytest.mark.parametrize("topology, warns", [("push-pull", True), ("servo", False),
+                                             ("impedance", False), ("transformer", False)])
+def test_shorted_legs_found_from_the_netlist(topology, warns):
+    """A TS cable from a balanced output ties the cold leg to the sleeve. Only a push-pull
+    cold driver (ground-referenced) then works into a short; an impedance-balanced cold leg
+    is a resistor to ground, and servo and transformer outputs float, so grounding one leg
+    just unbalances them (electrical.md §1.1). The check and the simulation must agree."""
+    from signalchain.evaluate import shorted_outputs
+    from signalchain.graph import compile_rig
+    from tests.rigkit import built, in_port, out_port, rig
+
+    doc = rig({"out": out_port(topology)}, {"in": in_port("ts")},
+              [{"cable": "ts-cable", "ends": ["src.out", "dst.in"]}])
+    rig_built = built(doc)
+    messages = [w.message for w in rig_built.warnings if w.code == "shorted-output"]
+    assert bool(messages) == warns
+    assert bool(shorted_outputs(compile_rig(rig_built))) == warns
+    if warns:
+        assert messages == ["src.out's cold leg is wired straight to ground (e.g. by a mono TS "
+                            "plug): that signal is lost and its driver works into a short"]

@@ -27,14 +27,8 @@ def example_paths() -> list[Path]:
 
 
 def _ear_text(ev: Evaluation, listener: str, side: str) -> str:
-    lf = ev.listener(listener)
-    ear = lf.ears[side]
-    best = {}
-    for e in lf.ears.values():
-        for c in e.program:
-            best[c.channel] = max(best.get(c.channel, c.spl_db), c.spl_db)
     parts = [f"{c.channel}{'' if c.polarity > 0 else '(−)'} {c.spl_db:.0f}"
-             for c in ear.program if c.spl_db >= best[c.channel] - 40]
+             for c in ev.listener(listener).program_at(side)]
     return ", ".join(parts) or "silent"
 
 

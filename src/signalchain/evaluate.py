@@ -79,6 +79,19 @@ class ListenerFigures:
         levels = [c.spl_db for e in self.ears.values() for c in e.program]
         return max(levels) if levels else -math.inf
 
+    def program_at(self, side: str) -> list[ChannelAtEar]:
+        """Channels that are program at this ear, not crosstalk.
+
+        A channel counts if it is within :data:`~signalchain.thresholds.CROSSTALK_DB` of its
+        level at the listener's loudest ear.
+        """
+        best: dict[str, float] = {}
+        for ear in self.ears.values():
+            for c in ear.program:
+                best[c.channel] = max(best.get(c.channel, c.spl_db), c.spl_db)
+        return [c for c in self.ears[side].program
+                if c.spl_db >= best[c.channel] - th.CROSSTALK_DB]
+
     @property
     def noise_spl_dba(self) -> float:
         """Worse ear's hiss (dBA)."""
@@ -158,9 +171,25 @@ def ear_noise_v2(graph: SignalGraph, resp: Response, noise2: np.ndarray,
     return np.einsum("f,fed,d->e", graph.noise_weights, g2, noise2)
 
 
-def ear_program_v(graph: SignalGraph, resp: Response) -> np.ndarray:
-    """Complex ear voltage per program channel at 1 kHz for the reference program (ears × ch)."""
-    return resp.program[graph.i_ref][graph.ear_senses, :] * units.from_db(th.REFERENCE_DBFS)
+def ear_program_v(graph: SignalGraph, resp: Response, freq_slot: int | None = None
+                  ) -> np.ndarray:
+    """Complex ear voltage per program channel at 1 kHz for the reference program (ears × ch).
+
+    ``freq_slot`` is the 1 kHz index in ``resp`` when it was solved on a subset of the grid.
+    """
+    slot = graph.i_ref if freq_slot is None else freq_slot
+    return resp.program[slot][graph.ear_senses, :] * units.from_db(th.REFERENCE_DBFS)
+
+
+def listener_program_spl(graph: SignalGraph, program_v: np.ndarray) -> dict[str, float]:
+    """Loudest reference-program level (dB SPL) at either ear of each listener."""
+    out: dict[str, float] = {}
+    mags = np.abs(program_v).max(axis=1)
+    for e, (who, _side) in enumerate(graph.ears):
+        v = mags[e]
+        spl = graph.sensitivity_db_per_v[who] + float(units.db(v)) if v > 0 else -math.inf
+        out[who] = max(out.get(who, -math.inf), spl)
+    return out
 
 
 def _ear_figures(graph: SignalGraph, resp: Response, noise_v2: float, program_v: np.ndarray,
@@ -251,16 +280,15 @@ def shorted_outputs(graph: SignalGraph) -> list[Finding]:
     """Output legs whose load is below :data:`~signalchain.thresholds.SHORTED_LOAD_OHM`."""
     findings = []
     net = graph.built.netlist
+    drives = {d.name: d for d in net.drives}
     t = graph.solution.transfer[graph.i_ref]
     for i in graph.current_senses:
         s = net.senses[i]
         stage = graph.stages.get(f"{s.device}.{s.port}")
         if stage is None:
             continue
-        drive = next((d for d in net.drives if d.stage == stage.id and
-                      (d.role == s.role or d.name.endswith(f":{s.role}"))), None)
-        if drive is None:
-            drive = next((d for d in net.drives if d.stage == stage.id), None)
+        # a leg's source is named stage:role, or stage:float for floating (servo/transformer)
+        drive = drives.get(f"{stage.id}:{s.role}") or drives.get(f"{stage.id}:float")
         if drive is None:
             continue
         col = graph.solution.column(f"{drive.stage}:{drive.role}")
@@ -318,9 +346,20 @@ def evaluate(graph: SignalGraph, overrides: dict[str, float] | None = None) -> E
             clips_at_dbfs=clips, clip_stage=worst[1], volume_controls=controls,
             stages_on_path=stages, inputs_on_path=inputs,
             assumptions=_stage_assumptions(graph, devices_on_path))
-        lf.warnings = _listener_warnings(graph, lf, positions, headroom_by_stage, shorted)
         listeners.append(lf)
 
+    # how loud each listener could get with every knob on anyone's path fully up (one solve:
+    # a knob off a listener's path does not change that listener's level)
+    full = dict(positions)
+    for lf in listeners:
+        for sid in lf.stages_on_path:
+            st = graph.stages[sid]
+            if st.knob:
+                full[f"{st.device}.{st.knob}"] = 1.0
+    slot = np.array([graph.i_ref])
+    loudest = listener_program_spl(graph, ear_program_v(graph, respond(graph, full, slot), 0))
+    for lf in listeners:
+        lf.warnings = _listener_warnings(graph, lf, loudest[lf.id], headroom_by_stage, shorted)
     used = {s for lf in listeners for s in lf.stages_on_path + lf.inputs_on_path} | {
         f"{lf.id}.drivers" for lf in listeners}
     stage_rows = [{"id": sid, "headroom_db": hr, "limited_by": what}
@@ -342,15 +381,12 @@ def _environment_assumptions(graph: SignalGraph) -> list[str]:
     return notes
 
 
-def _listener_warnings(graph: SignalGraph, lf: ListenerFigures, positions: dict[str, float],
+def _listener_warnings(graph: SignalGraph, lf: ListenerFigures, loudest_spl: float,
                        headroom: dict[str, tuple[float, str]],
                        shorted: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     left, right = lf.ears.get("left"), lf.ears.get("right")
-    best = {ch: max((c.spl_db for e in lf.ears.values() for c in e.program if c.channel == ch),
-                    default=-math.inf) for ch in PROGRAM_CHANNELS}
-    at = {side: {c.channel: c for c in e.program if c.spl_db >= best[c.channel] - th.CROSSTALK_DB}
-          for side, e in lf.ears.items()}
+    at = {side: {c.channel: c for c in lf.program_at(side)} for side in lf.ears}
     for ch in PROGRAM_CHANNELS:
         sides = [s for s in at if ch in at[s]]
         if not sides:
@@ -383,15 +419,9 @@ def _listener_warnings(graph: SignalGraph, lf: ListenerFigures, positions: dict[
                            f"(its {what}){extra}"))
     spl = lf.program_spl_db
     if math.isfinite(spl):
-        full = dict(positions)
-        for sid in lf.stages_on_path:
-            st = graph.stages[sid]
-            if st.knob:
-                full[f"{st.device}.{st.knob}"] = 1.0
-        best = _program_spl_at(graph, lf.id, full)
-        if best < th.TOO_QUIET_SPL_DB:
+        if loudest_spl < th.TOO_QUIET_SPL_DB:
             out.append(Finding("too-quiet", f"even with every knob fully up the reference "
-                               f"program reaches only {best:.1f} dB SPL (normal listening "
+                               f"program reaches only {loudest_spl:.1f} dB SPL (normal listening "
                                f"≈ {th.DEFAULT_TARGET_SPL_DB:g} dB)"))
         if spl > th.HEARING_RISK_DBA:
             hours = th.niosh_allowed_hours(spl)
@@ -405,19 +435,6 @@ def _listener_warnings(graph: SignalGraph, lf: ListenerFigures, positions: dict[
         out.append(Finding("no-physical-volume", "no knob on this listener's path: the level "
                            "can only be changed in software"))
     return out
-
-
-def _program_spl_at(graph: SignalGraph, listener: str, positions: dict[str, float]) -> float:
-    resp = respond(graph, positions, freq_index=np.array([graph.i_ref]))
-    best = -math.inf
-    for e, (who, _side) in enumerate(graph.ears):
-        if who != listener:
-            continue
-        v = np.abs(resp.program[0, graph.ear_senses[e], :]).max() * units.from_db(
-            th.REFERENCE_DBFS)
-        if v > 0:
-            best = max(best, graph.sensitivity_db_per_v[listener] + float(units.db(v)))
-    return best
 
 
 def _impedance_warning(graph: SignalGraph, lf: ListenerFigures) -> list[Finding]:

@@ -26,6 +26,7 @@ from signalchain.evaluate import (
     ear_program_v,
     evaluate,
     headroom,
+    listener_program_spl,
     stage_noise_v2,
 )
 from signalchain.graph.compile import SignalGraph
@@ -120,14 +121,13 @@ class _Problem:
         g = self.graph
         resp = respond(g, positions)
         nv2 = ear_noise_v2(g, resp, stage_noise_v2(g, positions))
-        pv = np.abs(ear_program_v(g, resp))
+        levels = listener_program_spl(g, ear_program_v(g, resp))
         hr = headroom(g, resp)
         spl, noise, room, limiting = [], [], [], []
         for who in self.listeners:
             sens = g.sensitivity_db_per_v[who]
             ears = self.ear_index[who]
-            v = pv[ears].max()
-            spl.append(sens + float(units.db(v)) if v > 0 else -math.inf)
+            spl.append(levels[who])
             n2 = nv2[ears].max()
             noise.append(sens + float(units.db_power(n2)) if n2 > 0 else -math.inf)
             limits = [(hr[s][0], s) for s in self.path_ids[who] if s in hr]

@@ -121,15 +121,15 @@ def show_entry(console: Console, entry: Entry) -> None:
         console.print(f"note: {note}", markup=False)
 
 
-def _fmt_program(ear: Any, best: dict[str, float]) -> str:
-    from signalchain.thresholds import CROSSTALK_DB
-
+def _fmt_program(lf: Any, side: str) -> str:
+    ear = lf.ears[side]
     if not ear.program:
         return "silent"
+    program = lf.program_at(side)
     parts = []
     for c in ear.program:
         notes = [] if c.polarity > 0 else ["inverted"]
-        if c.spl_db < best.get(c.channel, c.spl_db) - CROSSTALK_DB:
+        if c not in program:
             notes.insert(0, "crosstalk")
         parts.append(f"{c.channel} {c.spl_db:.1f} dB" + (f" ({', '.join(notes)})" if notes
                                                            else ""))
@@ -146,15 +146,11 @@ def describe_evaluation(console: Console, ev: Any, show_assumptions: bool = True
         table.add_column(col)
     for lf in ev.listeners:
         first = True
-        best: dict[str, float] = {}
-        for ear in lf.ears.values():
-            for c in ear.program:
-                best[c.channel] = max(best.get(c.channel, c.spl_db), c.spl_db)
         for side, ear in lf.ears.items():
             clip = "" if not first else (f"{lf.clips_at_dbfs:.1f} dBFS" if lf.clips_at_dbfs
                                          is not None else "—")
             table.add_row(lf.id if first else "", (lf.feed or "nothing") if first else "", side,
-                          _fmt_program(ear, best), f"{ear.noise_spl_dba:.1f}",
+                          _fmt_program(lf, side), f"{ear.noise_spl_dba:.1f}",
                           f"{ear.hum_spl_dba:.1f}", clip)
             first = False
         table.add_section()

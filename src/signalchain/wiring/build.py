@@ -226,19 +226,7 @@ class _Builder:
                 hint=self._adapter_hint(cur, jack), code="plug-does-not-fit"))
             return None
         self._join(pairs, f"c{index + 1}.{dev.name}.{pname}")
-        self._warn_shorting(cur, dev, pname, loc, path)
         return dev, pname
-
-    def _warn_shorting(self, end: EndState, dev: ResolvedDevice, pname: str, loc: Location,
-                       path: str) -> None:
-        port = dev.spec.ports[pname]
-        if end.connector.startswith("ts-") and port.connector.startswith("trs-") and \
-                port.direction == "out" and port.signal == "stereo" and port.feeds is not None:
-            self.warnings.append(warning_at(
-                f"a mono (TS) plug in {dev.name}.{pname} shorts the output's right channel "
-                "(ring) to ground", loc, path=path, hint="use a TRS (stereo) plug; most "
-                "headphone outputs survive this, but the right channel is lost",
-                code="shorted-output"))
 
     def add_connections(self) -> None:
         for index, conn in enumerate(self.rig.spec.connections):
@@ -362,20 +350,45 @@ class _Builder:
         self.links.append(f"{dname} plugs into {conn.into}{via}")
 
     # --------------------------------------------------------------- checks
-    def check_output_collisions(self) -> None:
-        """Two outputs' driven contacts wired together (summing with a Y) is an error."""
+    def check_driven_contacts(self) -> None:
+        """Driven output contacts wired to another output (an error) or to ground (a warning).
+
+        A contact is driven when a stage's source sits behind it; what it is wired to comes
+        from the netlist's conductors and mated contacts, so a TS plug in a stereo jack, a
+        push-pull cold leg on a TS cable and a summing Y are all found the same way. Only a
+        ground-referenced source is shorted by a grounded contact.
+        """
         sources = {n for d in self.net.drives for n in (d.pos, d.neg)}
+        # sources referenced to their device's ground; a floating winding (servo, transformer)
+        # may have one leg grounded: that is how it is unbalanced, not a short
+        grounded = {d.pos for d in self.net.drives
+                    if d.neg == dv.ground_node(d.stage.split(".")[0])}
         driven: dict[str, str] = {}
+        grounded_contacts: set[str] = set()
         for r in self.net.resistors:
             if r.a in sources and r.b in self.net.contact_roles:
                 dev, port, _role = self.net.contact_roles[r.b]
                 driven[r.b] = f"{dev}.{port}"
+                if r.a in grounded:
+                    grounded_contacts.add(r.b)
         grounds = {n for n, (_d, _p, role) in self.net.contact_roles.items() if role == "ground"}
         reported: set[frozenset[str]] = set()
         for node, owner in driven.items():
             group = self.net.conductive_group(node)
             if group & grounds:
-                continue  # shorted to ground: the simulation reports it (shorted-output)
+                if node not in grounded_contacts:
+                    continue
+                dev, port = owner.split(".")
+                role = self.net.contact_roles[node][2]
+                leg = {"right": "right channel", "left": "left channel",
+                       "cold": "cold leg", "hot": "hot leg"}.get(role, role)
+                index = self.used.get((dev, port), 0)
+                self.warnings.append(warning_at(
+                    f"{owner}'s {leg} is wired straight to ground (e.g. by a mono TS plug): "
+                    "that signal is lost and its driver works into a short",
+                    self.rig.location("connections", index), path=f"connections.{index}",
+                    hint="use a TRS plug, or leave that contact open", code="shorted-output"))
+                continue
             others = {driven[n] for n in group if n in driven and driven[n] != owner}
             for other in others:
                 pair = frozenset((owner, other))
@@ -459,7 +472,7 @@ def build(rig: ResolvedRig) -> BuiltRig:
     b.add_connections()
     listeners = b.check_hosts_and_listeners()
     if not b.errors:
-        b.check_output_collisions()
+        b.check_driven_contacts()
     if b.errors:
         raise RigTopologyError(b.errors + b.warnings)
     feeds = b.feeds_and_sharing(listeners)
