@@ -1,0 +1,116 @@
+"""Cost limits on untrusted input: how big a rig, a YAML document or a render may get.
+
+Every limit has a documented default, sized so that the largest input it allows is
+handled in a few seconds and a few hundred MB on a small machine. The CLI
+overrides them with ``signalchain --limit NAME=VALUE`` (before the command); the
+library reads the limits in force with :func:`current` and a caller (the web
+page, a test) sets its own with :func:`using`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits in force (see ``docs/limits.md`` for why each default is what it is).
+
+    Attributes
+    ----------
+    rig_bytes : int
+        Largest rig (or catalog) file read, in bytes. Parsing YAML with comments is
+        super-linear in ruamel; 512 KiB parses in well under a second, and a rig of 64
+        listeners with comments is about 20 KiB.
+    yaml_nodes : int
+        Largest number of YAML nodes a document may have once aliases are expanded
+        (an "alias bomb" of a few lines expands to billions).
+    yaml_depth : int
+        Deepest nesting of mappings and sequences.
+    devices : int
+        Most devices in one rig.
+    ports_per_device : int
+        Most ports on one (inline) device.
+    listeners : int
+        Most headphones in one rig.
+    connections : int
+        Most connections in one rig.
+    circuit_nodes : int
+        Most circuit nodes in a rig's netlist (its solve cost grows with this).
+    render_seconds : float
+        Longest render, in seconds of audio.
+    program_channels : int
+        Most channels an audio file given as the program may have.
+    """
+
+    rig_bytes: int = 512 * 1024
+    yaml_nodes: int = 50_000
+    yaml_depth: int = 32
+    devices: int = 256
+    ports_per_device: int = 64
+    listeners: int = 64
+    connections: int = 512
+    circuit_nodes: int = 20_000
+    render_seconds: float = 3600.0
+    program_channels: int = 64
+
+    def describe(self) -> dict[str, float | int]:
+        """Every limit by its CLI name (``rig-bytes``), for help texts and docs."""
+        return {f.name.replace("_", "-"): getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def with_values(self, values: dict[str, str]) -> Limits:
+        """A copy with limits given by CLI name and text value (``{'render-seconds': '7200'}``).
+
+        Raises
+        ------
+        ValueError
+            Naming the unknown limit (and the valid names) or the bad value.
+        """
+        changes: dict[str, float | int] = {}
+        fields = {f.name.replace("_", "-"): f for f in dataclasses.fields(self)}
+        for name, text in values.items():
+            field = fields.get(name)
+            if field is None:
+                raise ValueError(f"unknown limit {name!r}; valid: {', '.join(sorted(fields))}")
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"limit {name}={text!r} is not a number") from None
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"limit {name}={text!r} must be a positive finite number")
+            if field.type in ("int", int):
+                if value != int(value):
+                    raise ValueError(f"limit {name}={text!r} must be a whole number")
+                changes[field.name] = int(value)
+            else:
+                changes[field.name] = value
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULT = Limits()
+_CURRENT: ContextVar[Limits] = ContextVar("signalchain_limits", default=DEFAULT)
+
+
+def current() -> Limits:
+    """The limits in force in this context."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def using(limits: Limits) -> Iterator[Limits]:
+    """Put ``limits`` in force for the duration of a ``with`` block."""
+    token = _CURRENT.set(limits)
+    try:
+        yield limits
+    finally:
+        _CURRENT.reset(token)
+
+
+def set_current(limits: Limits) -> None:
+    """Put ``limits`` in force for the rest of this context (the CLI's entry point)."""
+    _CURRENT.set(limits)
