@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from signalchain.api import check_rig
-from signalchain.demo import example_paths
+from signalchain.demo import example_path
 from signalchain.graph import compile_rig
 from signalchain.render.engine import Renderer
 from signalchain.render.programs import open_program
@@ -94,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-hour", action="store_true", help="skip the 1-hour memory run")
     args = parser.parse_args()
-    rig = example_paths()[0]
+    rig = example_path("01")
     print(f"rig: {rig.name} (1 interface, 1 four-way amp, 4 listeners); {SECONDS:.0f} s of "
           f"builtin:music at {FS} Hz")
     signalchain_engine(rig)  # warm-up (imports, program table)

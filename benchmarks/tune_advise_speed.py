@@ -13,7 +13,7 @@ import time
 from signalchain.advise import advise
 from signalchain.api import check_rig, load_rig
 from signalchain.catalog import default_catalog
-from signalchain.demo import example_paths
+from signalchain.demo import example_path
 from signalchain.graph import compile_rig
 from signalchain.schema.loader import _plain
 from signalchain.tune import tune
@@ -30,7 +30,7 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    rig = example_paths()[0]
+    rig = example_path("01")
     graph = compile_rig(check_rig(rig))
     tune(graph)  # warm-up
     med, worst = timed(lambda: tune(graph), 10)

@@ -132,3 +132,88 @@ def test_cli_tune_json_and_write(runner, tmp_path):
         78, abs=0.1)
     bad = runner.invoke(app, ["tune", str(rig), "--listener", "zed=80"])
     assert bad.exit_code == 2
+
+
+def _interface_amp_rig(max_in_v: float) -> dict:
+    """One interface headphone out into one amp (input clips at ``max_in_v``), one listener.
+
+    The rig leaves the interface's knob at 90 %, where the amp's input clips.
+    """
+    iface = {"kind": "interface", "power": "usb-bus", "knobs": {"headphones": {}},
+             "set": {"headphones": 0.9},
+             "ports": {"usb": {"connector": "usb-c", "direction": "host", "signal": "host"},
+                       "hp": {"connector": "trs-6.35", "direction": "out", "signal": "stereo",
+                              "feeds": {"left": "L", "right": "R"}, "knob": "headphones",
+                              "v_rms_at_0dbfs": 1.7, "z_out_ohm": 10.0, "max_v_rms": 1.7,
+                              "noise": {"knob_min_dbu_a": -104, "knob_max_dbu_a": -94}}}}
+    amp = {"kind": "amp", "power": "none", "knobs": {"vol": {}}, "set": {"vol": 0.5},
+           "ports": {"input": {"connector": "trs-6.35", "direction": "in", "signal": "stereo",
+                               "senses": {"left": "L", "right": "R"}, "z_in_ohm": 10000,
+                               "max_in_v_rms": max_in_v},
+                     "out": {"connector": "trs-6.35", "direction": "out", "signal": "stereo",
+                             "feeds": {"left": "L", "right": "R"}, "knob": "vol",
+                             "gain_db": 20, "z_out_ohm": 1.0, "max_v_rms": 5.0,
+                             "noise": {"knob_min_dbu_a": -100, "knob_max_dbu_a": -90}}}}
+    return {"signalchain": 1, "name": "interface into one amp",
+            "devices": {"pc": "generic/laptop", "iface": iface, "amp": amp,
+                        "alice": "sennheiser/hd-650"},
+            "connections": [{"cable": "usb", "ends": ["pc.usb", "iface.usb"]},
+                            {"cable": "trs-cable", "length": "1 m",
+                             "ends": ["iface.hp", "amp.input"]},
+                            {"plug": "alice", "into": "amp.out"}]}
+
+
+def _brute_force_one_listener(graph, upstream: str, own: str, who: str,
+                              target: float = 80.0, headroom: float = 3.0) -> float:
+    """Least hiss at the target with the headroom kept, by simulate alone.
+
+    The upstream knob walks a 2 % grid; for each step the listener's own knob is bisected
+    (the level rises with it) until the level is on target, and the stages on the listener's
+    path are checked there.
+    """
+    best = np.inf
+    for up in np.round(np.arange(0.02, 1.0001, 0.02), 3):
+        def at(k: float, up: float = float(up)):
+            return evaluate(graph, {upstream: up, own: k})
+
+        if at(1.0).listener(who).program_spl_db < target:
+            continue
+        lo, hi = 0.0, 1.0
+        for _ in range(16):
+            mid = (lo + hi) / 2
+            if at(mid).listener(who).program_spl_db < target:
+                lo = mid
+            else:
+                hi = mid
+        ev = at(hi)
+        lf = ev.listener(who)
+        path = lf.stages_on_path + lf.inputs_on_path + [f"{who}.drivers"]
+        if all(s["headroom_db"] >= headroom - 0.01 for s in ev.stages if s["id"] in path):
+            best = min(best, lf.noise_spl_dba)
+    return best
+
+
+@pytest.mark.parametrize("case", ["single-listener amp input clips", "06 upstream monitor knob"])
+def test_brute_force_finds_nothing_quieter_single_listener(case):
+    """An upstream knob only one listener uses is free too (not left where the rig put it)."""
+    from tests.rigkit import built
+
+    if case.startswith("single"):
+        graph = compile_rig(built(_interface_amp_rig(0.5)))
+        upstream, own, who = "iface.headphones", "amp.vol", "alice"
+    else:
+        graph = compile_rig(check_rig(EXAMPLES / "06-line-outs-to-atom-amp.yaml"))
+        upstream, own, who = "scarlett.monitor", "atom.volume", "alice"
+    result = tune(graph, 80.0, headroom_db=3.0)
+    best = _brute_force_one_listener(graph, upstream, own, who)
+    assert np.isfinite(best)
+    assert result.feasible
+    lf = result.evaluation.listener(who)
+    assert lf.program_spl_db == pytest.approx(80.0, abs=0.1)
+    on_path = lf.stages_on_path + lf.inputs_on_path
+    assert all(s["headroom_db"] >= 3.0 - 0.05 for s in result.evaluation.stages
+               if s["id"] in on_path)
+    assert lf.noise_spl_dba <= best + 0.2
+    if case.startswith("single"):
+        assert result.knobs[upstream] != graph.knob_positions[upstream]  # moved off 90 %
+        assert not any("cannot" in line for line in result.explanation)

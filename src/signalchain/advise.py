@@ -1,32 +1,47 @@
 """``advise``: every sensible way to wire the rig's gear, built, checked, simulated, tuned, ranked.
 
-The rig's devices are kept and its connections ignored. Candidate methods
-join an interface output (a stereo output, a left/right pair of mono outputs,
-or the left one alone) to an amp input (a stereo input or a left/right pair)
-with one catalog cable, or two identical ones for pair-to-pair links, using at
-most one adapter per end; each listener goes into their own amp output with
-the adapter their plug needs. Pros, cons and the verdict are generated from
-the simulated and tuned figures.
+The rig's devices are kept and its connections ignored. Each candidate method
+uses one computer, one interface and (if the rig has any) one amp. It joins an
+interface output (a stereo output, a left/right pair of mono outputs, or the
+left one alone) to an amp input (a stereo input or a left/right pair) with one
+catalog cable, or two identical ones for pair-to-pair links, using at most one
+adapter per end; each listener goes into an output of the amp (or of the
+interface, without an amp) with the adapter their plug needs. When there are
+more listeners than outputs, the rig's Y splitters let listeners share an
+output: listeners whose headphones are closest in sensitivity share one (so
+one knob serves both); if that pairing leaves someone off the target level,
+the next-best pairings are simulated too and the best is kept.
+
+Pros, cons and the verdict are generated from the simulated and tuned
+figures; a method that loses a channel, swaps polarity or shorts an output
+never ranks above a stereo one, and one that cannot put every listener at the
+target level never ranks above one that can.
 """
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
+import numpy as np
+
 from signalchain import thresholds as th
-from signalchain.api import load_rig_text
+from signalchain import units
 from signalchain.catalog import Catalog
-from signalchain.errors import RigError
+from signalchain.errors import Diagnostic, RigError, UsageError, error_at
+from signalchain.evaluate import Evaluation, evaluate
 from signalchain.graph import compile_rig
+from signalchain.graph.compile import SignalGraph
 from signalchain.schema.cable import CableEnd, CableSpec
-from signalchain.schema.device import PortSpec
+from signalchain.schema.device import DeviceSpec, PortSpec
+from signalchain.schema.loader import YamlDocument, validate
+from signalchain.schema.rig import RigSpec
 from signalchain.tune import TuneResult, tune
 from signalchain.wiring.build import BuiltRig, build
-from signalchain.wiring.connectors import fits
+from signalchain.wiring.connectors import CONTACTS, fits, mate
 from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig, resolve
 
 BAD_CODES = {"one-ear", "antiphase", "missing-channel", "shorted-output"}
@@ -42,6 +57,20 @@ WEIGHTS = {
     "convenience": {"hiss": 0.3, "items_to_buy": 4.0, "no_master_knob": 10.0,
                     "line_outputs_used": 2.0},
 }
+LENGTH_RANGE_M = (0.1, 100.0)
+"""Interface-to-amp cable lengths advise accepts, metres."""
+TARGET_RANGE_DB = (20.0, 130.0)
+"""Listening levels advise accepts, dB SPL (as ``tune --target-spl``)."""
+HEADROOM_RANGE_DB = (0.0, 40.0)
+"""Headroom advise accepts, dB (as ``tune --headroom-db``)."""
+LEVEL_TOLERANCE_DB = 1.0
+"""A listener within this of the target counts as at the target: about the smallest level
+change a listener notices, and the most two listeners sharing one output through a Y
+splitter may differ by before one knob cannot serve both."""
+PAIRINGS_TRIED = 3
+"""At most this many ways to share outputs (those with the closest sensitivities) are tried."""
+QUIETEST_TIE_DB = 0.05
+"""Methods whose worst hiss differs by less than this are tied (it rounds to 0.0 dB)."""
 
 
 @dataclass
@@ -55,6 +84,42 @@ class Group:
 
 
 @dataclass
+class Skipped:
+    """A combination of devices that gives no method, and why.
+
+    Attributes
+    ----------
+    devices : list of str
+        The interface and amp (or other devices) involved.
+    code : str
+        A stable identifier: ``too-few-outputs``, ``no-cable``, ``plug-does-not-fit``,
+        ``no-usb-port``, ``no-output``, ``no-input``, ``build-failed``.
+    message : str
+        What could not be done, with the numbers.
+    hint : str
+        The likely fix, if one can be suggested.
+    """
+
+    devices: list[str]
+    code: str
+    message: str
+    hint: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"devices": self.devices, "code": self.code, "message": self.message,
+                "hint": self.hint}
+
+
+@dataclass
+class _Ears:
+    """One way to plug every listener in: the connections and who shares which output."""
+
+    links: list[dict[str, Any]]
+    shared: dict[str, list[str]]
+
+
+@dataclass(eq=False)
 class Method:
     """One way to connect the gear, with its figures."""
 
@@ -72,6 +137,18 @@ class Method:
     score: float = 0.0
     breakdown: dict[str, float] = field(default_factory=dict)
     uses_line_outputs: bool = False
+    devices: dict[str, Any] = field(default_factory=dict)
+    """The rig-file ``devices`` entries this method uses (for ``--write-rig``)."""
+    unused: list[str] = field(default_factory=list)
+    """Devices of the rig this method leaves unused."""
+    shared_outputs: dict[str, list[str]] = field(default_factory=dict)
+    """Outputs that several listeners share through Y splitters: output → listeners."""
+    tier: int = 0
+    """0 stereo and at target, 1 stereo but off target or short of headroom, 2 not stereo."""
+    interface: str = ""
+    amp: str | None = None
+    cable_links: list[dict[str, Any]] = field(default_factory=list)
+    graph: SignalGraph | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The method as in ``advise --json``."""
@@ -79,14 +156,39 @@ class Method:
                 "stereo": self.facts.get("stereo"), "volume": self.facts.get("volume"),
                 "knobs": self.tuned.knobs if self.tuned else {},
                 "noise_spl_dba": _r(self.facts.get("noise")),
-                "hum_spl_dba": _r(self.facts.get("hum")), "pros": self.pros,
-                "cons": self.cons, "verdict": self.verdict, "reason": self.reason,
-                "score": _r(self.score, 2),
+                "hum_spl_dba": _r(self.facts.get("hum")),
+                "levels_spl_db": {k: _r(v) for k, v in self.facts.get("levels", {}).items()},
+                "shared_outputs": self.shared_outputs, "unused_devices": self.unused,
+                "pros": self.pros, "cons": self.cons, "verdict": self.verdict,
+                "reason": self.reason, "score": _r(self.score, 2),
                 "score_breakdown": {k: round(v, 2) for k, v in self.breakdown.items()}}
+
+
+class Advice(list[Method]):
+    """The ranked methods (best first), and what advise could not build (``skipped``)."""
+
+    def __init__(self, methods: list[Method] | None = None,
+                 skipped: list[Skipped] | None = None):
+        super().__init__(methods or [])
+        self.skipped: list[Skipped] = list(skipped or [])
 
 
 def _r(x: float | None, nd: int = 1) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), nd)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _who(dev: ResolvedDevice) -> str:
+    """A device for messages: its id and, when it has one, its name (``zed (Zed's cans)``)."""
+    name = dev.spec.name.strip()
+    return f"{dev.name} ({name})" if name and name != dev.name else dev.name
+
+
+# ---------------------------------------------------------------------------------------------
+# ports and cables
 
 
 def _output_groups(dev: ResolvedDevice) -> list[Group]:
@@ -100,6 +202,9 @@ def _output_groups(dev: ResolvedDevice) -> list[Group]:
                             f"{ports[left].label or left} + {ports[right].label or right}",
                             "pair"))
         groups.append(Group(dev.name, {"single": left}, ports[left].label or left, "mono"))
+    elif mono:
+        name = next(iter(mono.values()))
+        groups.append(Group(dev.name, {"single": name}, ports[name].label or name, "mono"))
     return groups
 
 
@@ -121,10 +226,12 @@ def _input_groups(dev: ResolvedDevice) -> list[Group]:
 def _end_options(end: CableEnd, port: PortSpec, adapters: list[CableSpec]
                  ) -> list[list[str]]:
     """Ways to plug a cable end into a port: directly, or through one adapter."""
-    options = []
+    options: list[list[str]] = []
     if fits(end.connector, end.gender, port.connector, port.gender):
         options.append([])
     for ad in adapters:
+        if len(ad.ends) != 2 or ad.id is None:
+            continue
         a, b = ad.ends.values()
         for x, y in ((a, b), (b, a)):
             if fits(end.connector, end.gender, x.connector, x.gender) and \
@@ -142,13 +249,15 @@ def _links(catalog: Catalog, out: Group, inp: Group, devices: dict[str, Resolved
               and c.kind == "cable" and c.id != "usb"]
     out_ports = {r: devices[out.device].spec.ports[p] for r, p in out.ports.items()}
     in_ports = {r: devices[inp.device].spec.ports[p] for r, p in inp.ports.items()}
-    found = []
+    found: list[tuple[str, list[dict[str, Any]]]] = []
 
     def ref(group: Group, role: str, via: list[str]) -> Any:
         port = f"{group.device}.{group.ports[role]}"
         return {"port": port, "via": via} if via else port
 
     for cable in cables:
+        if cable.id is None:
+            continue
         names = list(cable.ends)
         # which cable end goes where: 2-end cables single→single, or (pair→pair) twice;
         # 3-end cables split one end into two
@@ -156,7 +265,7 @@ def _links(catalog: Catalog, out: Group, inp: Group, devices: dict[str, Resolved
             pairs = [("single", "single")] if out.kind != "pair" else [("left", "left"),
                                                                        ("right", "right")]
             for a, b in ((names[0], names[1]), (names[1], names[0])):
-                per_link = []
+                per_link: list[dict[str, Any]] = []
                 for ro, ri in pairs:
                     opts_o = _end_options(cable.ends[a], out_ports[ro], adapters)
                     opts_i = _end_options(cable.ends[b], in_ports[ri], adapters)
@@ -169,7 +278,10 @@ def _links(catalog: Catalog, out: Group, inp: Group, devices: dict[str, Resolved
                     found.append((cable.id, per_link))
                     break
         elif len(names) == 3:
-            single, left, right = _breakout_ends(cable)
+            ends = _breakout_ends(cable)
+            if ends is None:
+                continue
+            single, left, right = ends
             if out.kind == "pair" and inp.kind != "pair":
                 split, joined = out, inp
             elif inp.kind == "pair" and out.kind != "pair":
@@ -183,79 +295,281 @@ def _links(catalog: Catalog, out: Group, inp: Group, devices: dict[str, Resolved
             opts_l = _end_options(cable.ends[left], split_ports["left"], adapters)
             opts_r = _end_options(cable.ends[right], split_ports["right"], adapters)
             if opts_j and opts_l and opts_r:
-                ends = {single: ref(joined, "single", min(opts_j, key=len)),
-                        left: ref(split, "left", min(opts_l, key=len)),
-                        right: ref(split, "right", min(opts_r, key=len))}
+                plugged = {single: ref(joined, "single", min(opts_j, key=len)),
+                           left: ref(split, "left", min(opts_l, key=len)),
+                           right: ref(split, "right", min(opts_r, key=len))}
                 found.append((cable.id, [{"cable": cable.id, "length": f"{length_m:g} m",
-                                          "ends": ends}]))
+                                          "ends": plugged}]))
     return found
 
 
-def _breakout_ends(cable: CableSpec) -> tuple[str, str, str]:
+def _breakout_ends(cable: CableSpec) -> tuple[str, str, str] | None:
     """A Y cable's combined end and its left and right ends (by which contact they join)."""
     signal = [c for c in cable.conductors if c.role == "signal"]
     ends = list(cable.ends)
-    single = next(e for e in ends if all(any(j.startswith(e + ".") for j in c.joins)
-                                         for c in signal))
+    single = next((e for e in ends if all(any(j.startswith(e + ".") for j in c.joins)
+                                          for c in signal)), None)
+    if single is None or not signal:
+        return None
     by_contact: dict[str, str] = {}
     for c in signal:
-        contact = next(j.split(".", 1)[1] for j in c.joins if j.startswith(single + "."))
-        other = next(j.split(".", 1)[0] for j in c.joins if not j.startswith(single + "."))
-        by_contact[contact] = other
-    hot = next(v for k, v in by_contact.items() if k in ("tip", "2", "pin"))
-    cold = next(v for k, v in by_contact.items() if v != hot)
+        contact = next((j.split(".", 1)[1] for j in c.joins if j.startswith(single + ".")), "")
+        other = next((j.split(".", 1)[0] for j in c.joins if not j.startswith(single + ".")),
+                     None)
+        if other is not None:
+            by_contact[contact] = other
+    hot = next((v for k, v in by_contact.items() if k in ("tip", "2", "pin")), None)
+    cold = next((v for v in by_contact.values() if v != hot), None)
+    if hot is None or cold is None:
+        return None
     return single, hot, cold
 
 
-def _listener_links(catalog: Catalog, devices: dict[str, ResolvedDevice], amp: str | None,
-                    source: str, listeners: list[str]) -> list[dict[str, Any]] | None:
-    """Each listener into their own output (amp outputs, else the interface's stereo outputs).
+def _contact_signature(catalog: Catalog, devices: dict[str, ResolvedDevice],
+                       links: list[dict[str, Any]]) -> tuple | None:
+    """Which port contacts the cable connections join, as groups (None if unclear).
 
-    If there are more listeners than outputs, the rig's own Y splitters (if any) go into
-    the last outputs and their jacks take the extra listeners.
+    Contacts are joined through conductors, adapters and mated plugs. Two ways to join the
+    same ports whose groups are equal carry the same signals, so only the one needing fewer
+    items has to be simulated.
     """
-    host = devices[amp] if amp else devices[source]
-    outs = [f"{host.name}.{n}" for n, p in host.spec.ports.items()
-            if p.direction == "out" and p.signal == "stereo" and p.feeds]
-    adapters = catalog.adapters()
-    links: list[dict[str, Any]] = []
+    parent: dict[tuple, tuple] = {}
 
-    def plug_into(device: str, target: str) -> bool:
-        dev = devices[device]
-        plug = next(p for p in dev.spec.ports.values() if p.captive)
-        tdev, tport = target.split(".")
-        port = devices[tdev].spec.ports[tport]
-        options = _end_options(CableEnd(connector=plug.connector, gender=plug.gender), port,
-                               adapters)
-        if not options:
+    def find(x: tuple) -> tuple:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: tuple, b: tuple) -> None:
+        parent[find(a)] = find(b)
+
+    def mate_ends(a: tuple[str, str, tuple], b: tuple[str, str, tuple]) -> bool:
+        """Join the contacts of two mated ends: (connector, gender, node prefix) each."""
+        if a[1] == b[1]:
             return False
-        via = min(options, key=len)
-        links.append({"plug": device, "into": target, **({"via": via[0]} if via else {})})
+        plug, jack = (a, b) if a[1] == "plug" else (b, a)
+        table = mate(plug[0], jack[0])
+        if table is None:
+            return False
+        for pc, jcs in table.items():
+            for jc in jcs:
+                union((*plug[2], pc), (*jack[2], jc))
         return True
 
-    splitters = [d for d in devices.values() if d.spec.kind == "splitter"]
-    while len(listeners) > len(outs) and splitters and outs:
-        y = splitters.pop(0)
-        target = outs.pop()
-        if not plug_into(y.name, target):
+    ports: list[tuple[str, str]] = []
+    for i, link in enumerate(links):
+        cable = catalog.cable(link.get("cable", ""))
+        if cable is None:
             return None
-        outs += [f"{y.name}.{n}" for n, p in y.spec.ports.items() if not p.captive]
-    if len(outs) < len(listeners):
-        return None
-    for who, out in zip(listeners, outs, strict=False):
-        if not plug_into(who, out):
-            return None
-    return links
+        ends = link["ends"]
+        plugged = ends if isinstance(ends, dict) else dict(zip(cable.ends, ends, strict=False))
+        for cond in cable.conductors:
+            first = ("cable", i, *cond.joins[0].split(".", 1))
+            for ref in cond.joins[1:]:
+                union(first, ("cable", i, *ref.split(".", 1)))
+        for end_name, ref in plugged.items():
+            port_ref = ref["port"] if isinstance(ref, dict) else ref
+            vias = ref.get("via", []) if isinstance(ref, dict) else []
+            dev, pname = port_ref.split(".", 1)
+            port = devices[dev].spec.ports[pname]
+            ports.append((port_ref, port.connector))
+            end = cable.ends[end_name]
+            here: tuple[str, str, tuple] = (end.connector, end.gender, ("cable", i, end_name))
+            for k, ad_id in enumerate(vias):
+                ad = catalog.cable(ad_id)
+                if ad is None or len(ad.ends) != 2:
+                    return None
+                for cond in ad.conductors:
+                    first = ("ad", i, end_name, k, *cond.joins[0].split(".", 1))
+                    for j in cond.joins[1:]:
+                        union(first, ("ad", i, end_name, k, *j.split(".", 1)))
+                names = list(ad.ends)
+                for x, y in ((names[0], names[1]), (names[1], names[0])):
+                    ex, ey = ad.ends[x], ad.ends[y]
+                    if fits(here[0], here[1], ex.connector, ex.gender) and fits(
+                            ey.connector, ey.gender, port.connector, port.gender):
+                        mate_ends(here, (ex.connector, ex.gender, ("ad", i, end_name, k, x)))
+                        here = (ey.connector, ey.gender, ("ad", i, end_name, k, y))
+                        break
+                else:
+                    return None
+            if not mate_ends(here, (port.connector, port.gender, ("port", port_ref))):
+                return None
+    groups: dict[tuple, list[tuple[str, str]]] = {}
+    for port_ref, connector in dict.fromkeys(ports):
+        for contact in CONTACTS.get(connector, ()):
+            groups.setdefault(find(("port", port_ref, contact)), []).append((port_ref, contact))
+    return tuple(sorted(tuple(sorted(g)) for g in groups.values()))
+
+
+def _port_of(dev: ResolvedDevice, signal: str) -> str | None:
+    return next((n for n, p in dev.spec.ports.items() if p.signal == signal), None)
+
+
+def _captive_plug(dev: ResolvedDevice) -> str | None:
+    """The device's plug on a cord (a stereo one if it has several), or None."""
+    plugs = [n for n, p in dev.spec.ports.items() if p.captive]
+    stereo = [n for n in plugs if dev.spec.ports[n].signal == "stereo"]
+    return next(iter(stereo or plugs), None)
+
+
+def _jacks(dev: ResolvedDevice) -> list[str]:
+    """A splitter's stereo sockets (the ports listeners plug into)."""
+    return [n for n, p in dev.spec.ports.items()
+            if not p.captive and p.direction == "out" and p.signal == "stereo"]
+
+
+def _plug_ref(dev: ResolvedDevice, plug: str) -> str:
+    """How a ``plug:`` connection names the device's plug (the device alone if it has one)."""
+    several = sum(p.captive for p in dev.spec.ports.values()) > 1
+    return f"{dev.name}.{plug}" if several else dev.name
+
+
+def _sensitivity_db_per_v(spec: DeviceSpec) -> float:
+    """Headphones' level for 1 V, dB SPL (as the simulation computes it)."""
+    hp = spec.headphones
+    if hp is None:
+        return 0.0
+    if hp.sensitivity_db_per_v is not None:
+        return hp.sensitivity_db_per_v
+    z = hp.z_ohm
+    if hp.z_curve:
+        f = np.array([p[0] for p in hp.z_curve])
+        zz = np.array([p[1] for p in hp.z_curve])
+        z = float(np.interp(np.log(hp.sensitivity_freq_hz), np.log(f), zz))
+    return units.sensitivity_db_per_v(hp.sensitivity_db_per_mw or 0.0, z)
+
+
+# ---------------------------------------------------------------------------------------------
+# listeners into outputs
+
+
+def _groupings(sens: dict[str, float], n_out: int, keep: int = PAIRINGS_TRIED
+               ) -> list[list[list[str]]]:
+    """Ways to share ``n_out`` outputs among the listeners, best first.
+
+    With no more listeners than outputs everyone gets their own (in rig order). Otherwise
+    the listeners, sorted by sensitivity, are cut into ``n_out`` runs (each run shares one
+    output), minimising the sum of each run's squared sensitivity spread; the ``keep``
+    best cuts whose runs differ in sensitivity are returned.
+    """
+    names = list(sens)
+    if len(names) <= n_out:
+        return [[[w] for w in names]]
+    order = sorted(names, key=lambda w: sens[w])
+    s = [sens[w] for w in order]
+    n, width = len(order), 3 * keep
+    # best[j][i]: the cheapest few (cost, cut points) splitting order[:i] into j runs
+    best: list[dict[int, list[tuple[float, tuple[int, ...]]]]] = [{0: [(0.0, ())]}]
+    longest = n - n_out + 1
+    for j in range(1, n_out + 1):
+        row: dict[int, list[tuple[float, tuple[int, ...]]]] = {}
+        for i in range(j, n - (n_out - j) + 1):
+            opts = [(cost + (s[i - 1] - s[p]) ** 2, cuts + (i,))
+                    for p in range(max(j - 1, i - longest), i)
+                    for cost, cuts in best[j - 1].get(p, [])]
+            opts.sort(key=lambda o: o[0])
+            row[i] = opts[:width]
+        best.append(row)
+    out: list[list[list[str]]] = []
+    seen: set[tuple] = set()
+    for _cost, cuts in best[n_out].get(n, []):
+        runs = [order[a:b] for a, b in zip((0, *cuts[:-1]), cuts, strict=True)]
+        key = tuple(sorted(tuple(round(sens[w], 1) for w in run) for run in runs))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(runs)
+        if len(out) == keep:
+            break
+    return out
+
+
+def _fit(plug: PortSpec, target: PortSpec, adapters: list[CableSpec]) -> list[str] | None:
+    """The adapters (none or one) a plug needs to go into a socket, or None if it cannot."""
+    options = _end_options(CableEnd(connector=plug.connector, gender=plug.gender), target,
+                           adapters)
+    return min(options, key=len) if options else None
+
+
+def _ear_links(catalog: Catalog, devices: dict[str, ResolvedDevice], outs: list[str],
+               runs: list[list[str]], splitters: list[str]) -> _Ears | Skipped:
+    """Plug each run of listeners into one output (through Y splitters for runs of two+)."""
+    adapters = catalog.adapters()
+    free = list(splitters)
+    splitter_links: list[dict[str, Any]] = []
+    by_listener: dict[str, dict[str, Any]] = {}
+    shared: dict[str, list[str]] = {}
+
+    def port(ref: str) -> PortSpec:
+        dev, name = ref.split(".", 1)
+        return devices[dev].spec.ports[name]
+
+    def link(dev: ResolvedDevice, plug: str, into: str, via: list[str]) -> dict[str, Any]:
+        return {"plug": _plug_ref(dev, plug), "into": into, **({"via": via[0]} if via else {})}
+
+    for out, run in zip(outs, runs, strict=False):
+        slots = [out]
+        while len(slots) < len(run):
+            target = slots.pop()
+            choices = []
+            for y in free:
+                dev = devices[y]
+                plug = _captive_plug(dev)
+                if plug is None:
+                    continue
+                via = _fit(dev.spec.ports[plug], port(target), adapters)
+                if via is not None:
+                    choices.append((len(via), y, plug, via, _jacks(dev)))
+            if not choices:
+                if not free:
+                    return Skipped([out.split(".")[0]], "too-few-outputs",
+                                   "not enough Y splitters for this pairing")
+                return Skipped([out.split(".")[0], *free], "plug-does-not-fit",
+                               f"no Y splitter's plug fits {target} (even with an adapter)")
+            _n, y, plug, via, jacks = min(choices, key=lambda c: c[0])
+            free.remove(y)
+            splitter_links.append(link(devices[y], plug, target, via))
+            slots += [f"{y}.{j}" for j in jacks]
+        if len(run) > 1:
+            shared[out] = list(run)
+        for listener, slot in zip(run, slots, strict=False):
+            dev = devices[listener]
+            plug = _captive_plug(dev)
+            assert plug is not None  # checked before
+            via = _fit(dev.spec.ports[plug], port(slot), adapters)
+            if via is None:
+                p = dev.spec.ports[plug]
+                socket = port(slot)
+                return Skipped([slot.split(".")[0], listener], "plug-does-not-fit",
+                               f"{_who(dev)}'s {p.connector} {p.gender} fits no "
+                               f"{socket.connector} output of {slot.split('.')[0]}, "
+                               "even with an adapter")
+            by_listener[listener] = link(dev, plug, slot, via)
+    order = [w for w in devices if w in by_listener]
+    return _Ears(splitter_links + [by_listener[w] for w in order], shared)
+
+
+# ---------------------------------------------------------------------------------------------
+# bill of materials
 
 
 def _bom(catalog: Catalog, devices: dict[str, ResolvedDevice], connections: list[dict[str, Any]]
          ) -> list[dict[str, Any]]:
-    counts: dict[str, dict[str, Any]] = {}
+    """What the connections need besides the rig's devices.
 
-    def add(item: str, note: str = "") -> None:
-        entry = counts.setdefault(item, {"item": item, "name": catalog.get(item).name,
-                                         "count": 0, "notes": []})
+    Per item: the count, how many come in the box with the listeners' headphones
+    (``in_box``) and how many to buy or find (``to_buy``); the two add up to the count.
+    """
+    items: dict[str, dict[str, Any]] = {}
+
+    def add(item: str, note: str = "", boxed: bool = False) -> None:
+        entry = items.setdefault(item, {"item": item, "name": catalog.get(item).name,
+                                        "count": 0, "in_box": 0, "to_buy": 0, "notes": []})
         entry["count"] += 1
+        entry["in_box" if boxed else "to_buy"] += 1
         if note and note not in entry["notes"]:
             entry["notes"].append(note)
 
@@ -267,30 +581,55 @@ def _bom(catalog: Catalog, devices: dict[str, ResolvedDevice], connections: list
                 for ad in (e.get("via", []) if isinstance(e, dict) else []):
                     add(ad)
         elif c.get("via"):
-            hp = devices[c["plug"]].spec.headphones
+            dev = devices[c["plug"].split(".")[0]]
+            hp = dev.spec.headphones
             boxed = hp is not None and hp.adapter_included == c["via"]
-            add(c["via"], f"comes with {c['plug']}'s headphones" if boxed else "")
-    return list(counts.values())
+            name = f" ({dev.spec.name})" if dev.spec.name.strip() else ""
+            add(c["via"], f"comes with {dev.name}'s headphones{name}" if boxed
+                else f"for {dev.name}'s plug{name}", boxed)
+    return list(items.values())
 
 
 def _to_buy(bom: list[dict[str, Any]]) -> int:
-    n = 0
-    for item in bom:
-        boxed = sum(1 for note in item["notes"] if note.startswith("comes with"))
-        n += item["count"] - boxed if boxed else item["count"]
-    return max(n, 0)
+    return sum(i["to_buy"] for i in bom)
 
 
 def _build(raw_devices: dict[str, Any], meta: dict[str, Any], connections: list[dict[str, Any]],
            catalog: Catalog) -> BuiltRig:
-    doc = {"signalchain": 1, **meta, "devices": raw_devices, "connections": connections}
-    spec, ydoc = load_rig_text(json.dumps(doc), "<advise>")
-    return build(resolve(spec, ydoc, catalog))
+    doc = YamlDocument({"signalchain": 1, **meta, "devices": raw_devices,
+                        "connections": connections}, "<advise>", "")
+    return build(resolve(validate(RigSpec, doc), doc, catalog))
+
+
+def _check_options(priority: str, length_m: float, target_spl_db: float,
+                   headroom_db: float) -> None:
+    bad = []
+    if priority not in WEIGHTS:
+        bad.append(f"priority {priority!r} is not one of {', '.join(WEIGHTS)}")
+    for what, value, (low, high), unit in (
+            ("cable length", length_m, LENGTH_RANGE_M, "m"),
+            ("target level", target_spl_db, TARGET_RANGE_DB, "dB SPL"),
+            ("headroom", headroom_db, HEADROOM_RANGE_DB, "dB")):
+        if not (isinstance(value, int | float) and math.isfinite(value)
+                and low <= value <= high):
+            bad.append(f"{what} {value!r} is outside {low:g}..{high:g} {unit}")
+    if bad:
+        raise UsageError([Diagnostic("error", m, code="bad-option") for m in bad])
+
+
+def _diag(message: str, dev: ResolvedDevice | None = None, hint: str = "",
+          code: str = "advise") -> Diagnostic:
+    return error_at(message, dev.location if dev else None,
+                    path=f"devices.{dev.name}" if dev else "", hint=hint, code=code)
+
+
+# ---------------------------------------------------------------------------------------------
+# the search
 
 
 def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "quality",
            length_m: float = 3.0, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
-           headroom_db: float = 3.0) -> list[Method]:
+           headroom_db: float = 3.0) -> Advice:
     """Enumerate, simulate, tune and rank the ways to connect a rig's devices.
 
     Parameters
@@ -302,82 +641,318 @@ def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "qu
     priority : {'quality', 'convenience'}
         How noise is weighed against convenience.
     length_m : float
-        Length of the interface-to-amp cable(s).
+        Length of the interface-to-amp cable(s), within :data:`LENGTH_RANGE_M`.
+    target_spl_db : float
+        Listening level every listener is tuned to, within :data:`TARGET_RANGE_DB`.
+    headroom_db : float
+        Headroom every stage must keep, within :data:`HEADROOM_RANGE_DB`.
+
+    Returns
+    -------
+    Advice
+        The methods, best first; ``skipped`` says which device combinations gave none.
+
+    Raises
+    ------
+    UsageError
+        For an option out of range.
+    RigError
+        When the rig lacks a computer, an interface or headphones, when headphones have no
+        plug, or when no method at all can be built (listing why each combination failed).
     """
+    _check_options(priority, length_m, target_spl_db, headroom_db)
     catalog = rig.catalog
     devices = rig.devices
     kinds: dict[str, list[str]] = {}
     for name, dev in devices.items():
         kinds.setdefault(dev.spec.kind, []).append(name)
-    computer = (kinds.get("computer") or [None])[0]
-    source = (kinds.get("interface") or [None])[0]
-    amp = (kinds.get("amp") or [None])[0]
+    computers = [c for c in kinds.get("computer", []) if _port_of(devices[c], "host")]
+    interfaces = kinds.get("interface", [])
+    amps = kinds.get("amp", [])
     listeners = kinds.get("headphones", [])
-    if source is None or computer is None or not listeners:
-        missing = [what for what, have in (("a computer", computer), ("an interface", source),
+    splitters = [y for y in kinds.get("splitter", []) if _captive_plug(devices[y])
+                 and len(_jacks(devices[y])) >= 2]
+    if not interfaces or not computers or not listeners:
+        missing = [what for what, have in (("a computer with a USB port", computers),
+                                           ("an interface", interfaces),
                                            ("headphones", listeners)) if not have]
-        raise RigError([_diag(f"advise needs {', '.join(missing)} among the rig's devices")])
-    usb = {"cable": "usb", "ends": [f"{computer}.usb", f"{source}.{_host_port(devices[source])}"]}
+        raise RigError([_diag(f"advise needs {', '.join(missing)} among the rig's devices",
+                              code="advise-missing")])
+    plugless = [devices[w] for w in listeners if _captive_plug(devices[w]) is None]
+    if plugless:
+        raise RigError([_diag(f"headphones {_who(d)} have no plug on a cord (a port with "
+                              "'captive: true'), so advise cannot plug them in", d,
+                              hint="mark the headphones' plug 'captive: true'",
+                              code="no-captive-plug") for d in plugless])
+    computer = computers[0]
     meta = {"name": rig.spec.name, "environment": rig.spec.environment.model_dump(
         mode="json", exclude_unset=True)}
-    ear_links = _listener_links(catalog, devices, amp, source, listeners)
-    if ear_links is None:
-        raise RigError([_diag("there are more listeners than outputs to plug them into (or a "
-                              "plug fits no output); add a Y splitter to the rig's devices or "
-                              "use a bigger amp")])
+    sens = {w: _sensitivity_db_per_v(devices[w].spec) for w in listeners}
+    skipped: dict[str, Skipped] = {}
+
+    def skip(s: Skipped) -> None:
+        skipped.setdefault(s.message, s)
+
+    pairs: dict[tuple[str, str | None], list[_Ears]] = {}
     candidates: list[Method] = []
-    if amp is None:
-        candidates.append(Method("Headphones straight into the interface", [usb, *ear_links],
-                                 []))
-    else:
-        for out, inp in product(_output_groups(devices[source]), _input_groups(devices[amp])):
-            if out.kind == "mono" and inp.kind == "pair":
+    several = len(interfaces) > 1 or len(amps) > 1
+    for iface in interfaces:
+        host_port = _port_of(devices[iface], "host")
+        if host_port is None:
+            skip(Skipped([iface], "no-usb-port", f"{_who(devices[iface])} has no USB port for "
+                         f"{computer}, so no program reaches it"))
+            continue
+        usb = {"cable": "usb", "ends": [f"{computer}.{_port_of(devices[computer], 'host')}",
+                                        f"{iface}.{host_port}"]}
+        amp_options: list[str | None] = [*amps] or [None]
+        for amp in amp_options:
+            ears = _ear_options(catalog, devices, iface, amp, listeners, splitters, sens, skip)
+            if not ears:
                 continue
-            for cable_id, links in _links(catalog, out, inp, devices, length_m):
-                cable = catalog.get(cable_id)
-                count = f"2× {cable.name}" if len(links) > 1 else cable.name
-                name = f"{out.label} → {count} → {inp.label}"
-                candidates.append(Method(name, [usb, *links, *ear_links], [],
-                                         signature=(out.label, inp.label),
-                                         uses_line_outputs=out.kind != "stereo"))
-    methods = []
-    seen: dict[tuple, Method] = {}
-    for m in candidates:
+            pairs[(iface, amp)] = ears
+            for name, cable_links, line_outs, sig in _cable_options(
+                    catalog, devices, iface, amp, length_m, several, skip):
+                candidates.append(Method(
+                    name, [usb, *cable_links, *ears[0].links], [], signature=sig,
+                    uses_line_outputs=line_outs, interface=iface, amp=amp,
+                    cable_links=cable_links, shared_outputs=ears[0].shared))
+    methods = _simulate(candidates, pairs, catalog, devices, raw_devices, meta, skip,
+                        target_spl_db, headroom_db)
+    if not methods:
+        reasons = list(skipped.values())
+        hints = list(dict.fromkeys(s.hint for s in reasons if s.hint))
+        raise RigError([_diag("advise found no way to connect this gear:\n" + "\n".join(
+            f"  - {s.message}" for s in reasons), hint="; ".join(hints),
+            code="advise-none")])
+    _judge(methods, priority, devices)
+    ranked = sorted(methods, key=lambda m: (m.tier, m.score))
+    _verdicts(ranked, priority)
+    return Advice(ranked, list(skipped.values()))
+
+
+def _ear_options(catalog: Catalog, devices: dict[str, ResolvedDevice], iface: str,
+                 amp: str | None, listeners: list[str], splitters: list[str],
+                 sens: dict[str, float], skip: Callable[[Skipped], None]) -> list[_Ears]:
+    """The few best ways to plug the listeners into this amp (or interface, without one)."""
+    host = devices[amp or iface]
+    outs = [f"{host.name}.{n}" for n, p in host.spec.ports.items()
+            if p.direction == "out" and p.signal == "stereo" and p.feeds]
+    what = "output" if amp else "headphone output"
+    if not outs:
+        skip(Skipped([host.name], "no-output",
+                     f"{_who(host)} has no stereo {what} for headphones"
+                     + ("" if amp else " and the rig has no amp"),
+                     hint="" if amp else "add a headphone amp to the rig's devices"))
+        return []
+    extra = sum(len(_jacks(devices[y])) - 1 for y in splitters)
+    n = len(listeners)
+    if n > len(outs) + extra:
+        more = n - len(outs) - extra
+        have = ("there is no Y splitter" if not splitters else
+                f"the rig's {_plural(len(splitters), 'Y splitter')} take only {extra} more")
+        skip(Skipped([host.name, *splitters], "too-few-outputs",
+                     f"{n} listeners but {host.name} has {_plural(len(outs), what)} and {have}",
+                     hint=f"add {more} more Y splitter{'s' * (more != 1)} (e.g. splitter/y-6.35) "
+                     f"to the rig's devices, or use {'an' if amp else 'a headphone'} amp with "
+                     f"{n} outputs"))
+        return []
+    found: list[_Ears] = []
+    failures: list[Skipped] = []
+    for runs in _groupings(sens, len(outs)):
+        ears = _ear_links(catalog, devices, outs, runs, splitters)
+        if isinstance(ears, Skipped):
+            failures.append(ears)
+        else:
+            found.append(ears)
+    if not found and failures:
+        skip(failures[0])
+    return found
+
+
+def _cable_options(catalog: Catalog, devices: dict[str, ResolvedDevice], iface: str,
+                   amp: str | None, length_m: float, several: bool,
+                   skip: Callable[[Skipped], None]
+                   ) -> list[tuple[str, list[dict[str, Any]], bool, tuple]]:
+    """(name, cable connections, uses line outputs, signature) joining interface and amp."""
+    if amp is None:
+        name = "Headphones straight into the interface" + (f" ({iface})" if several else "")
+        return [(name, [], False, (iface, None))]
+    outs, ins = _output_groups(devices[iface]), _input_groups(devices[amp])
+    if not outs:
+        skip(Skipped([iface], "no-output", f"{_who(devices[iface])} has no output that carries "
+                     "program (an 'out' port with 'feeds')"))
+        return []
+    if not ins:
+        skip(Skipped([amp], "no-input", f"{_who(devices[amp])} has no input (an 'in' port "
+                     "with 'senses')"))
+        return []
+    found = []
+    for out, inp in product(outs, ins):
+        if out.kind == "mono" and inp.kind == "pair":
+            continue
+        for cable_id, links in _links(catalog, out, inp, devices, length_m):
+            cable = catalog.get(cable_id)
+            count = f"2× {cable.name}" if len(links) > 1 else cable.name
+            src = f"{iface}: {out.label}" if several else out.label
+            dst = f"{amp}: {inp.label}" if several else inp.label
+            found.append((f"{src} → {count} → {dst}", links, out.kind != "stereo",
+                          (iface, amp, out.label, inp.label)))
+    if not found:
+        skip(Skipped([iface, amp], "no-cable", f"no catalog cable (with at most one adapter "
+                     f"per end) joins {iface}'s outputs to {amp}'s inputs"))
+    return found
+
+
+def _used(connections: list[dict[str, Any]]) -> set[str]:
+    names: set[str] = set()
+    for c in connections:
+        if "cable" in c:
+            ends = c["ends"].values() if isinstance(c["ends"], dict) else c["ends"]
+            for e in ends:
+                names.add((e["port"] if isinstance(e, dict) else e).split(".")[0])
+        else:
+            names.add(c["plug"].split(".")[0])
+            names.add(c["into"].split(".")[0])
+    return names
+
+
+def _simulate(candidates: list[Method], pairs: dict[tuple[str, str | None], list[_Ears]],
+              catalog: Catalog, devices: dict[str, ResolvedDevice], raw_devices: dict[str, Any],
+              meta: dict[str, Any], skip: Callable[[Skipped], None], target: float,
+              headroom_db: float) -> list[Method]:
+    """Build and check every candidate, tune the distinct ones, keep the best of each kind."""
+
+    def prepare(m: Method) -> Evaluation | None:
+        used = _used(m.connections)
+        m.devices = {n: raw_devices[n] for n in devices if n in used}
+        m.unused = [n for n in devices if n not in used]
         m.bom = _bom(catalog, devices, m.connections[1:])
         try:
-            m.built = _build(raw_devices, meta, m.connections, catalog)
-        except RigError:
+            m.built = _build(m.devices, meta, m.connections, catalog)
+            m.graph = compile_rig(m.built)
+            probe = {k: max(v, 0.5) for k, v in m.graph.knob_positions.items()}
+            return evaluate(m.graph, probe)
+        except RigError as exc:
+            first = exc.diagnostics[0].message if exc.diagnostics else str(exc)
+            skip(Skipped([d for d in (m.interface, m.amp) if d], "build-failed",
+                         f"{m.name}: {first}"))
+            return None
+
+    def finish(m: Method) -> Method | None:
+        if m.graph is None:
+            return None
+        try:
+            m.tuned = tune(m.graph, target, None, headroom_db)
+        except RigError as exc:
+            first = exc.diagnostics[0].message if exc.diagnostics else str(exc)
+            skip(Skipped([d for d in (m.interface, m.amp) if d], "build-failed",
+                         f"{m.name}: {first}"))
+            return None
+        _facts(m, devices, target, headroom_db)
+        return m
+
+    def cost(m: Method) -> tuple[int, int]:
+        return _to_buy(m.bom), sum(i["count"] for i in m.bom)
+
+    # 1. of candidates that join the same ports' contacts in the same way, only the one
+    #    needing the fewest items is built; each built one is looked at once (every knob
+    #    half up), and of those that behave alike (same ports, same channels at the same
+    #    ears, same warnings) only the one needing the fewest items is tuned
+    alike: dict[tuple, Method] = {}
+    for n, m in enumerate(candidates):
+        m.bom = _bom(catalog, devices, m.connections[1:])
+        contacts = _contact_signature(catalog, devices, m.cable_links)
+        key = (*m.signature, n if contacts is None else contacts)
+        if key not in alike or cost(m) < cost(alike[key]):
+            alike[key] = m
+    reps: dict[tuple, Method] = {}
+    for m in alike.values():
+        quick = prepare(m)
+        if quick is None:
             continue
-        graph = compile_rig(m.built)
-        m.tuned = tune(graph, target_spl_db, None, headroom_db)
-        _facts(m, source)
+        key = (*m.signature, _pattern(quick))
+        if key not in reps or cost(m) < cost(reps[key]):
+            reps[key] = m
+    # 2. where listeners must share outputs, pick the pairing on one stereo-looking candidate
+    #    per interface and amp (the next-closest pairings only if the closest leaves someone
+    #    off target), then use it for that pair's other candidates
+    done: list[Method] = []
+    by_pair: dict[tuple[str, str | None], list[tuple[tuple, Method]]] = {}
+    for key, m in reps.items():
+        by_pair.setdefault((m.interface, m.amp), []).append((key, m))
+    for pair, members in by_pair.items():
+        options = pairs[pair]
+        chosen = 0
+        if len(options) > 1:
+            probe_key, probe = next(((k, m) for k, m in members if k[-1][0]), members[0])
+            trials: list[tuple[int, Method]] = []
+            for i, ears in enumerate(options):
+                if trials and min(t.tier for _i, t in trials) == 0:
+                    break  # the closest pairing already puts everyone at the target
+                trial = probe if i == 0 else _variant(probe, ears)
+                if i and prepare(trial) is None:
+                    continue
+                if finish(trial) is not None:
+                    trials.append((i, trial))
+            if trials:
+                chosen, best = min(trials, key=lambda t: _rank_key(t[1]))
+                done.append(best)
+            members = [(k, m) for k, m in members if k != probe_key]
+        for _key, m in members:
+            if chosen:
+                m = _variant(m, options[chosen])
+                if prepare(m) is None:
+                    continue
+            if finish(m) is not None:
+                done.append(m)
+    # 3. of tuned methods that come out alike, keep the one needing the fewest items
+    seen: dict[tuple, Method] = {}
+    for m in done:
         key = m.signature
         if key in seen and _to_buy(seen[key].bom) + len(seen[key].bom) <= _to_buy(m.bom) + len(
                 m.bom):
             continue
         seen[key] = m
-    methods = list(seen.values())
-    _judge(methods, priority)
-    return sorted(methods, key=lambda m: m.score)
+    return list(seen.values())
 
 
-def _diag(message: str):  # noqa: ANN202
-    from signalchain.errors import error_at
-
-    return error_at(message, code="advise")
-
-
-def _host_port(dev: ResolvedDevice) -> str:
-    return next(n for n, p in dev.spec.ports.items() if p.signal == "host")
+def _variant(m: Method, ears: _Ears) -> Method:
+    """The same cable method with the listeners plugged in another way."""
+    return Method(m.name, [m.connections[0], *m.cable_links, *ears.links], [],
+                  signature=m.signature, uses_line_outputs=m.uses_line_outputs,
+                  interface=m.interface, amp=m.amp, cable_links=m.cable_links,
+                  shared_outputs=ears.shared)
 
 
-def _facts(m: Method, source: str) -> None:
+def _pattern(ev: Evaluation) -> tuple:
+    """Which channels reach which ears in which polarity, and the channel-loss warnings."""
+    stereo = all(_stereo(lf) for lf in ev.listeners)
+    ears = tuple((lf.id, side, c.channel, c.polarity) for lf in ev.listeners
+                 for side in lf.ears for c in lf.program_at(side))
+    codes = tuple(sorted({w.code for lf in ev.listeners for w in lf.warnings} & BAD_CODES))
+    return stereo, ears, codes
+
+
+def _stereo(lf: Any) -> bool:
+    codes = {w.code for w in lf.warnings}
+    return ("left" in lf.ears and "right" in lf.ears
+            and any(c.channel == "L" for c in lf.program_at("left"))
+            and any(c.channel == "R" for c in lf.program_at("right"))
+            and not ({"one-ear", "antiphase", "missing-channel"} & codes))
+
+
+def _rank_key(m: Method) -> tuple[int, float, float]:
+    off = sum(abs(d) if math.isfinite(d) else 100.0 for d in m.facts["off_target"].values())
+    return m.tier, off, m.facts["noise"]
+
+
+def _facts(m: Method, devices: dict[str, ResolvedDevice], target: float,
+           headroom_db: float) -> None:
+    assert m.tuned is not None
+    source = m.interface
     ev = m.tuned.evaluation
     codes = sorted({w.code for lf in ev.listeners for w in lf.warnings})
-    stereo = all(any(c.channel == "L" for c in lf.ears["left"].program) and
-                 any(c.channel == "R" for c in lf.ears["right"].program) and
-                 not ({"one-ear", "antiphase", "missing-channel"} &
-                      {w.code for w in lf.warnings}) for lf in ev.listeners)
+    stereo = all(_stereo(lf) for lf in ev.listeners)
     shared: dict[str, bool] = {}
     per_listener: dict[str, list[str]] = {}
     for lf in ev.listeners:
@@ -393,30 +968,52 @@ def _facts(m: Method, source: str) -> None:
     software = next((c["knob"] for lf in ev.listeners for c in lf.volume_controls
                      if not c["physical"]), None)
     volume = {"master": master or [{"knob": software, "physical": False}],
-              "per_listener": {who: [k for k in ks if not k.startswith(f"{source}.")]
-                               for who, ks in per_listener.items()}}
+              "per_listener": {w: [k for k in ks if not k.startswith(f"{source}.")]
+                               for w, ks in per_listener.items()}}
+    knob_users: dict[str, int] = {}
+    for ks in per_listener.values():
+        for k in ks:
+            knob_users[k] = knob_users.get(k, 0) + 1
+    own = [w for w, ks in per_listener.items() if any(knob_users[k] == 1 for k in ks)]
     worst = max(ev.listeners, key=lambda lf: lf.noise_spl_dba)
+    levels = {lf.id: lf.program_spl_db for lf in ev.listeners}
+    targets = m.tuned.targets
+    off = {w: spl - targets.get(w, target) for w, spl in levels.items()
+           if not math.isfinite(spl) or abs(spl - targets.get(w, target)) > LEVEL_TOLERANCE_DB}
+    short = {s["id"]: s["headroom_db"] for s in ev.stages
+             if math.isfinite(s["headroom_db"]) and s["headroom_db"] < headroom_db - 0.05}
+    bad = set(codes) & BAD_CODES
     m.facts = {"stereo": stereo, "codes": codes, "volume": volume,
                "noise": worst.noise_spl_dba, "noise_listener": worst.id,
                "hum": max(lf.hum_spl_dba for lf in ev.listeners),
-               "feasible": m.tuned.feasible, "physical_master": bool(master),
-               "to_buy": _to_buy(m.bom), "items": sum(i["count"] for i in m.bom)}
-    levels = tuple(round(c.spl_db) for lf in ev.listeners for e in lf.ears.values()
-                   for c in e.program if c.spl_db > 40)
-    m.signature = (*m.signature, stereo, tuple(c for c in codes if c in BAD_CODES), levels,
-                   tuple(sorted(shared)))
+               "levels": levels, "off_target": off, "own_knob": own, "short_headroom": short,
+               "feasible": not off and not short, "physical_master": bool(master),
+               "to_buy": _to_buy(m.bom), "items": sum(i["count"] for i in m.bom),
+               "listeners": {w: devices[w].spec.name for w in levels}}
+    m.tier = 2 if (bad or not stereo) else (1 if (off or short) else 0)
+    sig_levels = tuple(round(c.spl_db) for lf in ev.listeners for side in lf.ears
+                       for c in lf.program_at(side) if c.spl_db > 40)
+    m.signature = (*m.signature, stereo, tuple(sorted(bad)), sig_levels, tuple(sorted(shared)),
+                   tuple(sorted((k, tuple(v)) for k, v in m.shared_outputs.items())))
 
 
-def _judge(methods: list[Method], priority: str) -> None:
+# ---------------------------------------------------------------------------------------------
+# pros, cons, verdicts
+
+
+def _judge(methods: list[Method], priority: str, devices: dict[str, ResolvedDevice]) -> None:
     if not methods:
         return
-    ok = [m for m in methods if not (set(m.facts["codes"]) & BAD_CODES) and m.facts["feasible"]]
-    best_noise = min((m.facts["noise"] for m in ok), default=min(m.facts["noise"]
-                                                                   for m in methods))
+    best_tier = min(m.tier for m in methods)
+    pool = [m for m in methods if m.tier == best_tier]
+    best_noise = min(m.facts["noise"] for m in pool)
+    tied = [m for m in pool if m.facts["noise"] - best_noise < QUIETEST_TIE_DB]
     for m in methods:
         f = m.facts
         bad = sorted(set(f["codes"]) & BAD_CODES)
+        assert m.tuned is not None
         ev = m.tuned.evaluation
+        target = m.tuned.targets[ev.listeners[0].id]
         if f["stereo"]:
             m.pros.append("stereo: L in the left ear, R in the right, in phase")
         for code in bad:
@@ -437,48 +1034,80 @@ def _judge(methods: list[Method], priority: str) -> None:
                           "as the seed article warns")
         if m.uses_line_outputs:
             m.cons.append("occupies the interface's line outputs (normally the studio monitors')")
-        if any(f["volume"]["per_listener"].values()):
+        own = f["own_knob"]
+        if own and len(own) == len(f["levels"]):
             m.pros.append("each listener has their own physical knob")
-        noise_line = (f"worst hiss {f['noise']:.1f} dBA ({f['noise_listener']}) at "
-                      f"{m.tuned.targets[ev.listeners[0].id]:g} dB SPL")
-        if f["noise"] <= best_noise + 0.5:
-            quietest = len(ok) > 1 and not bad and f["feasible"]
-            m.pros.append(noise_line + (" — the quietest option" if quietest else ""))
+        elif own:
+            m.pros.append(f"{len(own)} of {len(f['levels'])} listeners have their own physical "
+                          "knob")
+        for out, names in m.shared_outputs.items():
+            spread = max(_sensitivity_db_per_v(devices[w].spec) for w in names) - min(
+                _sensitivity_db_per_v(devices[w].spec) for w in names)
+            m.cons.append(f"{' and '.join(_who(devices[w]) for w in names)} share {out} through "
+                          f"a Y splitter: one knob for {len(names)}, sensitivities "
+                          f"{spread:.1f} dB apart")
+        noise_line = (f"worst hiss {f['noise']:.1f} dBA at {target:g} dB SPL, for "
+                      f"{_who(devices[f['noise_listener']])}")
+        delta = f["noise"] - best_noise
+        if m in tied:
+            m.pros.append(noise_line + (" — tied for quietest" if len(tied) > 1 else
+                                        " — the quietest option"))
+        elif delta <= 0.5:
+            m.pros.append(noise_line + (f", {delta:.1f} dB more than the quietest"
+                                        if delta >= QUIETEST_TIE_DB else ""))
         else:
-            m.cons.append(noise_line + f", {f['noise'] - best_noise:.1f} dB more than the "
-                          "quietest option")
+            m.cons.append(noise_line + f", {delta:.1f} dB more than the quietest option")
         if f["noise"] >= th.HISS_AUDIBLE_DBA:
             m.cons.append(f"hiss is audible in a quiet room (≥ {th.HISS_AUDIBLE_DBA:g} dBA)")
         if f["hum"] >= th.HUM_AUDIBLE_DBA:
             m.cons.append(f"hum {f['hum']:.1f} dBA is audible")
-        if not f["feasible"]:
-            m.cons.append("not every listener can reach the target level: " +
-                          "; ".join(m.tuned.explanation[:1]))
-        buy = f["to_buy"]
-        boxed = [i for i in m.bom if any(n.startswith("comes with") for n in i["notes"])]
-        items = ", ".join(f"{i['count']}× {i['item']}" for i in m.bom if i not in boxed)
+        for w, d in f["off_target"].items():
+            level = f["levels"][w]
+            m.cons.append(f"{_who(devices[w])} gets {level:.1f} dB SPL, {abs(d):.1f} dB "
+                          f"{'below' if d < 0 else 'above'} the {target:g} dB SPL target"
+                          if math.isfinite(d) else f"{_who(devices[w])} gets no program")
+        for stage, room in f["short_headroom"].items():
+            m.cons.append(f"{stage} has {room:.1f} dB headroom, less than the "
+                          f"{m.tuned.headroom_db:g} dB asked")
+        buy = [i for i in m.bom if i["to_buy"]]
+        boxed = [i for i in m.bom if i["in_box"]]
         if buy:
-            m.cons.append(f"{buy} item{'s' * (buy != 1)} to buy or find: {items}")
+            n = sum(i["to_buy"] for i in buy)
+            m.cons.append(f"{_plural(n, 'item')} to buy or find: " + ", ".join(
+                f"{i['to_buy']}× {i['item']}" for i in buy))
         if boxed:
-            m.pros.append("the headphone adapters needed come in the box: " + ", ".join(
-                f"{i['count']}× {i['item']}" for i in boxed))
+            m.pros.append("in the box with the headphones: " + ", ".join(
+                f"{i['in_box']}× {i['item']}" for i in boxed))
         if bad:
-            m.verdict, m.reason = "not-recommended", f"{', '.join(bad)}"
-        elif not f["feasible"]:
-            m.verdict, m.reason = "not-recommended", "cannot reach the target level"
+            m.verdict, m.reason = "not-recommended", ", ".join(bad)
+        elif not f["stereo"]:
+            m.verdict, m.reason = "not-recommended", "not stereo for every listener"
+        elif f["off_target"]:
+            n = len(f["off_target"])
+            m.verdict = "not-recommended"
+            m.reason = (f"{_plural(n, 'listener')} more than {LEVEL_TOLERANCE_DB:g} dB from "
+                        f"the {target:g} dB SPL target")
+        elif f["short_headroom"]:
+            m.verdict = "not-recommended"
+            m.reason = f"less than {m.tuned.headroom_db:g} dB headroom at " + ", ".join(
+                f["short_headroom"])
         w = WEIGHTS[priority]
         m.breakdown = {"hiss": w["hiss"] * f["noise"],
-                       "items_to_buy": w["items_to_buy"] * buy,
+                       "items_to_buy": w["items_to_buy"] * f["to_buy"],
                        "no_master_knob": w["no_master_knob"] * (not f["physical_master"]),
                        "line_outputs_used": w["line_outputs_used"] * m.uses_line_outputs}
-        m.score = sum(m.breakdown.values()) + (1000.0 if m.verdict == "not-recommended" else 0.0)
-    ranked = sorted(methods, key=lambda m: m.score)
-    if ranked[0].verdict != "not-recommended":
-        ranked[0].verdict = "recommended"
-        ranked[0].reason = f"best under priority '{priority}' ({PRIORITIES[priority]})"
+        m.score = sum(m.breakdown.values())
+
+
+def _verdicts(ranked: list[Method], priority: str) -> None:
+    """The first method is recommended if it works; the others say how far behind they are."""
+    first = ranked[0]
+    if first.verdict != "not-recommended":
+        first.verdict = "recommended"
+        first.reason = f"best under priority '{priority}'"
     for m in ranked[1:]:
         if m.verdict == "works":
-            diffs = [f"{k.replace('_', ' ')} {v - ranked[0].breakdown[k]:+.1f}"
-                     for k, v in m.breakdown.items() if abs(v - ranked[0].breakdown[k]) > 0.05]
-            m.reason = (f"works; {m.score - ranked[0].score:.1f} points behind '{ranked[0].name}' "
-                        f"under '{priority}' ({', '.join(diffs) or 'a tie broken by order'})")
+            diffs = [f"{k.replace('_', ' ')} {v - first.breakdown[k]:+.1f}"
+                     for k, v in m.breakdown.items() if abs(v - first.breakdown[k]) > 0.05]
+            m.reason = (f"{m.score - first.score:.1f} points behind '{first.name}' under "
+                        f"'{priority}' ({', '.join(diffs) or 'a tie broken by order'})")

@@ -1,36 +1,101 @@
 """The ``signalchain`` command line: a thin typer layer over the library.
 
-Exit codes: 0 success (warnings may be printed), 1 invalid rig or input,
-2 usage error, 3 internal error.
+Exit codes: 0 success (warnings may be printed), 1 invalid rig or input (including
+files that cannot be read or written), 2 usage error, 3 internal error (a bug),
+128+N when stopped by signal N (SIGINT: 130, SIGTERM: 143).
 """
 
 from __future__ import annotations
 
 import functools
-import json
+import math
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from typer.core import TyperGroup
 
 from signalchain.errors import Diagnostic, RigError, UsageError
+from signalchain.textsafe import SafeConsole, json_dumps
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Simulate and plan audio monitoring rigs.")
+# typer re-exports only some of click's exceptions (newer typers vendor click): take the rest
+# from BadParameter's ancestry, which is the same in both
+_ClickUsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class _Group(TyperGroup):
+    """The command group, printing click's usage errors the way signalchain prints errors."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the CLI; usage errors go to stderr as ``error: ...`` with exit 2."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _ClickUsageError as exc:
+            if exc.ctx is not None:
+                err.print(exc.ctx.get_usage(), markup=False)
+                err.print(f"Try '{exc.ctx.command_path} --help' for help.", markup=False)
+            err.print(f"error: {exc.format_message()}", style="bold red", markup=False)
+            sys.exit(2)
+        except _ClickException as exc:
+            err.print(f"error: {exc.format_message()}", style="bold red", markup=False)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            err.print("interrupted", markup=False)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True,
+                  rich_markup_mode=None, help="Simulate and plan audio monitoring rigs.")
 catalog_app = typer.Typer(add_completion=False, no_args_is_help=False,
                           help="List or show catalog gear.")
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = SafeConsole(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
-RigArg = Annotated[Path, typer.Argument(help="rig file (YAML)", show_default=False)]
+RigArg = Annotated[Path, typer.Argument(help="rig file (YAML)", show_default=False,
+                                        metavar="RIG")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (so temporary files are removed), then exit 128+N."""
+
+    def __init__(self, signo: int):
+        super().__init__(signo)
+        self.signo = signo
+
+
+def _raise_stopped(signo: int, _frame: Any) -> None:
+    raise Stopped(signo)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`Stopped` while a command runs (main thread only)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise_stopped) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def print_diagnostics(diags: list[Diagnostic]) -> None:
@@ -44,24 +109,41 @@ def print_diagnostics(diags: list[Diagnostic]) -> None:
             err.print(rest, markup=False)
 
 
+def _os_error(exc: OSError) -> Diagnostic:
+    """An operating-system error (unreadable, unwritable, disk full ...) as a user error."""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    reason = exc.strerror or str(exc)
+    return Diagnostic("error", f"{where}: {reason}" if where else reason, code="os-error",
+                      hint="check the path, its permissions and the free disk space")
+
+
 def guarded(func: F) -> F:
     """Turn user errors into diagnostics and exit codes, never tracebacks."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with stop_on_signals():
+                return func(*args, **kwargs)
         except UsageError as exc:
             print_diagnostics(exc.diagnostics)
             raise typer.Exit(2) from None
         except RigError as exc:
             print_diagnostics(exc.diagnostics)
             raise typer.Exit(1) from None
-        except typer.Exit:
+        except (typer.Exit, _ClickException):
             raise
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
+        except Stopped as exc:
+            err.print(f"stopped by signal {signal.Signals(exc.signo).name}", markup=False)
+            raise typer.Exit(128 + exc.signo) from None
+        except BrokenPipeError:
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            print_diagnostics([_os_error(exc)])
+            raise typer.Exit(1) from None
         except Exception as exc:  # a bug in signalchain, not the user's input
             if os.environ.get("SIGNALCHAIN_DEBUG"):
                 raise
@@ -74,8 +156,81 @@ def guarded(func: F) -> F:
 
 
 def print_json(data: Any) -> None:
-    """Print JSON to stdout (plain, so it can be piped)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Print JSON to stdout (plain, so it can be piped; control characters escaped)."""
+    sys.stdout.write(json_dumps(data) + "\n")
+
+
+def finite_option(name: str, value: float, low: float, high: float, unit: str = "") -> float:
+    """Check a numeric option is finite and within ``low..high``; a usage error otherwise."""
+    if not (math.isfinite(value) and low <= value <= high):
+        raise UsageError([Diagnostic("error", f"{name}={value:g} is outside {low:g}..{high:g}"
+                                     f"{' ' + unit if unit else ''}", code="bad-option")])
+    return value
+
+
+def _version(value: bool) -> None:
+    if value:
+        from signalchain import __version__
+
+        typer.echo(f"signalchain {__version__}")
+        raise typer.Exit()
+
+
+def _limits_from(items: list[str]) -> Any:
+    from signalchain import limits
+
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r}: write NAME=VALUE, e.g. render-seconds=7200",
+                                     param_hint="--limit")
+        values[name.strip()] = value.strip()
+    try:
+        return limits.current().with_values(values)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--limit") from None
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="print the version and exit")] = False,
+    limit: Annotated[list[str] | None, typer.Option(
+        "--limit", metavar="NAME=VALUE", help="raise or lower a cost limit, e.g. "
+        "render-seconds=7200; repeatable ('signalchain limits' lists them)")] = None,
+) -> None:
+    """Simulate and plan audio monitoring rigs."""
+    if limit:
+        from signalchain import limits
+
+        # in force for this invocation only: the context exits when the command ends
+        ctx.with_resource(limits.using(_limits_from(limit)))
+
+
+@app.command("limits")
+@guarded
+def show_limits(as_json: JsonOpt = False) -> None:
+    """List the cost limits on input (rig size, render length ...) and their values."""
+    from rich.table import Table
+
+    from signalchain import limits
+
+    now = limits.current().describe()
+    if as_json:
+        print_json({"signalchain": 1, "limits": now})
+        return
+    table = Table(title="limits in force", title_justify="left")
+    table.add_column("limit")
+    table.add_column("value", justify="right")
+    table.add_column("default", justify="right")
+    defaults = limits.DEFAULT.describe()
+    for name, value in now.items():
+        table.add_row(name, f"{value:g}", f"{defaults[name]:g}")
+    out.print(table)
+    out.print("Change one for a command with 'signalchain --limit NAME=VALUE COMMAND ...'.",
+              markup=False)
 
 
 @app.command()
@@ -89,11 +244,13 @@ def check(rig: RigArg) -> None:
     describe_built(out, built)
     print_diagnostics(built.warnings)
     n = len(built.warnings)
-    out.print(f"[green]✓ {rig} is valid[/green]" + (f" ({n} warning{'s' * (n != 1)})" if n else ""))
+    out.print(f"✓ {rig} is valid" + (f" ({n} warning{'s' * (n != 1)})" if n else ""),
+              style="green", markup=False)
 
 
 SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="override a knob: device.knob=value (0..1 or 60%); repeatable")]
+    "--set", metavar="DEVICE.KNOB=VALUE",
+    help="override a knob: device.knob=value (0..1 or 60%); repeatable")]
 
 
 @app.command()
@@ -199,32 +356,47 @@ def render(
 
     from signalchain.api import check_rig, parse_knob_settings
     from signalchain.graph import compile_rig
-    from signalchain.render.programs import open_program
-    from signalchain.render.run import check_output_dir
+    from signalchain.render.programs import ProgramPolicy, open_program, seconds_problem
+    from signalchain.render.run import RenderStopped, check_output_dir, seed_problem
     from signalchain.render.run import render as do_render
 
+    bad = [p for p in (seconds_problem(seconds), seed_problem(seed)) if p is not None]
+    if bad:
+        raise UsageError(bad)
     built = check_rig(rig)
     print_diagnostics(built.warnings)
     overrides = parse_knob_settings(settings or [], built)
     check_output_dir(out_dir, force)
     spec = built.rig.spec
-    prog = open_program(program or spec.program, spec.samplerate, seconds,
-                        _parse_channels(channels), base=Path(rig).parent)
-    for note in prog.notes:
-        err.print(f"warning: {note}", markup=False)
-    graph = compile_rig(built)
-    positions = {**graph.knob_positions, **overrides}
-    # a progress bar when the render should take more than about a second (~150x real time)
-    show = prog.frames / prog.samplerate > 150 and sys.stderr.isatty()
-    with Progress(TextColumn("rendering"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeRemainingColumn(), console=err, disable=not show, transient=True) as bar:
-        task = bar.add_task("render", total=prog.frames)
-        result = do_render(graph, positions, prog, out_dir, normalize=normalize, force=True,
-                           seed=seed, progress=lambda done, _t: bar.update(task, completed=done))
+    pair = _parse_channels(channels)
+    if program is not None:  # the command line may name any local file
+        prog = open_program(program, spec.samplerate, seconds, pair)
+    else:  # the rig file's program: stays inside the rig file's folder
+        prog = open_program(spec.program, spec.samplerate, seconds, pair,
+                            policy=ProgramPolicy(confine_to=Path(rig).parent),
+                            location=built.rig.location("program"))
+    with prog:
+        for note in prog.notes:
+            err.print(f"warning: {note}", markup=False)
+        graph = compile_rig(built)
+        positions = {**graph.knob_positions, **overrides}
+        # a progress bar when the render should take more than about a second (~150x real time)
+        show = prog.frames / prog.samplerate > 150 and sys.stderr.isatty()
+        try:
+            with Progress(TextColumn("rendering"), BarColumn(),
+                          TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                          console=err, disable=not show, transient=True) as bar:
+                task = bar.add_task("render", total=prog.frames)
+                result = do_render(graph, positions, prog, out_dir, normalize=normalize,
+                                   force=force, seed=seed,
+                                   progress=lambda done, _t: bar.update(task, completed=done))
+        except RenderStopped as exc:  # the temporary files are already gone
+            err.print(f"stopped by signal {exc.name}", markup=False)
+            raise typer.Exit(128 + exc.signo) from None
     rate = result.seconds_audio / max(result.seconds_wall, 1e-9)
     out.print(f"rendered {result.seconds_audio:.1f} s of {prog.name} for "
               f"{len(result.files)} listener(s) in {result.seconds_wall:.2f} s "
-              f"({rate:.0f}× real time)")
+              f"({rate:.0f}× real time)", markup=False)
     for who, path in result.files.items():
         ears = result.summary["render"]["listeners"][who]
         out.print(f"  {path}: left {ears['left']['rms_spl_db']} dB SPL, right "
@@ -241,10 +413,11 @@ def _parse_targets(items: list[str], listeners: list[str]) -> dict[str, float]:
             raise UsageError([Diagnostic("error", f"--listener {item!r}: expected NAME=SPL with "
                                          f"one of {', '.join(listeners)}")])
         try:
-            targets[name] = float(value.strip().removesuffix("dB").strip())
+            level = float(value.strip().removesuffix("dB").strip())
         except ValueError:
             raise UsageError([Diagnostic("error", f"--listener {item!r}: {value!r} is not a "
                                          "level in dB SPL")]) from None
+        targets[name] = finite_option(f"--listener {name}", level, 20.0, 130.0, "dB SPL")
     return targets
 
 
@@ -265,6 +438,7 @@ def tune(
     """Find where to set every knob: each listener at target, least hiss, enough headroom."""
     from signalchain.api import check_rig
     from signalchain.graph import compile_rig
+    from signalchain.io import check_output_file
     from signalchain.rigfile import write_knob_positions
     from signalchain.tune import tune as do_tune
     from signalchain.views import describe_tune
@@ -275,6 +449,8 @@ def tune(
     if not 0.0 <= headroom_db <= 40.0:
         raise UsageError([Diagnostic("error", f"--headroom-db {headroom_db:g} is outside "
                                      "0..40 dB")])
+    if write:  # before reading: never a device, FIFO or read-only file
+        check_output_file(rig, force=True)
     built = check_rig(rig)
     if not as_json:
         print_diagnostics(built.warnings)
@@ -307,11 +483,11 @@ def advise(
                                         "file")] = False,
 ) -> None:
     """Rank every sensible way to connect the rig's devices (its connections are ignored)."""
-    from signalchain.advise import PRIORITIES
+    from signalchain.advise import LENGTH_RANGE_M, PRIORITIES, TARGET_RANGE_DB
     from signalchain.advise import advise as do_advise
     from signalchain.api import load_rig
     from signalchain.catalog import default_catalog
-    from signalchain.io import write_text_atomic
+    from signalchain.io import check_output_file, write_text_atomic
     from signalchain.rigfile import rig_text
     from signalchain.schema.loader import _plain
     from signalchain.units import parse_length_m
@@ -325,7 +501,11 @@ def advise(
         length_m = parse_length_m(length)
     except ValueError as exc:
         raise UsageError([Diagnostic("error", f"--length: {exc}")]) from None
-    if write_rig is not None and write_rig.exists() and not force:
+    finite_option("--length", length_m, *LENGTH_RANGE_M, "m")
+    finite_option("--target-spl", target_spl, *TARGET_RANGE_DB, "dB SPL")
+    if write_rig is not None:  # never a device, FIFO, directory or read-only file
+        check_output_file(write_rig, force=True)
+    if write_rig is not None and os.path.lexists(write_rig) and not force:
         raise UsageError([Diagnostic("error", f"{write_rig} already exists",
                                      hint="pass --force to overwrite it")])
     spec, doc = load_rig(rig)
@@ -337,13 +517,14 @@ def advise(
         best = methods[0]
         header = (f"Written by 'signalchain advise' ({priority}): {best.name}\n"
                   f"verdict: {best.verdict} — {best.reason}")
-        text = rig_text(spec.name or best.name, raw, best.connections, best.tuned.knobs,
+        text = rig_text(spec.name or best.name, best.devices, best.connections, best.tuned.knobs,
                         spec.environment.model_dump(mode="json", exclude_unset=True), header)
-        write_text_atomic(write_rig, text, force=True)
+        write_text_atomic(write_rig, text, force=force)
     if as_json:
         print_json({"priority": priority, "ranking": PRIORITIES[priority],
                     "target_spl_db": target_spl, "length_m": round(length_m, 3),
-                    "methods": [m.to_json() for m in methods]})
+                    "methods": [m.to_json() for m in methods],
+                    "skipped": [s.to_json() for s in methods.skipped]})
         return
     describe_advice(out, methods, priority, PRIORITIES[priority])
     if write_rig is not None:
@@ -427,3 +608,4 @@ def demo(out_dir: Annotated[Path | None, typer.Option("--out", help="also write 
 def main() -> None:
     """Console-script entry point."""
     app()
+

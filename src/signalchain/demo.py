@@ -14,22 +14,63 @@ from rich.console import Console
 from rich.table import Table
 
 from signalchain.api import check_rig
+from signalchain.errors import RigError, error_at
 from signalchain.evaluate import Evaluation, evaluate
 from signalchain.graph import compile_rig
 from signalchain.io import write_text_atomic
 from signalchain.render.run import check_output_dir
 
 
+class ExamplesMissingError(RigError):
+    """The bundled example rigs are not installed (an incomplete installation)."""
+
+
+def _missing(root: Path, what: str) -> ExamplesMissingError:
+    return ExamplesMissingError([error_at(
+        f"{what} in {root}: this installation of signalchain is incomplete",
+        hint="reinstall it ('pip install --force-reinstall signalchain', or 'pip install .' "
+        "in a checkout, whose src/signalchain/examples/ holds them)", code="no-examples")])
+
+
 def example_paths() -> list[Path]:
-    """The bundled example rigs, in order."""
+    """The bundled example rigs, in order.
+
+    Raises
+    ------
+    ExamplesMissingError
+        If the package was installed without its example rigs.
+    """
     root = Path(str(resources.files("signalchain") / "examples"))
-    return sorted(root.glob("*.yaml"))
+    paths = sorted(root.glob("*.yaml"))
+    if not paths:
+        raise _missing(root, "no example rigs (*.yaml) found")
+    return paths
+
+
+def example_path(number: str) -> Path:
+    """The bundled example rig whose name starts with ``number`` (``'01'``, ``'02'`` ...).
+
+    Raises
+    ------
+    ExamplesMissingError
+        If there is no such example.
+    """
+    paths = example_paths()
+    for path in paths:
+        if path.name.startswith(f"{number}-"):
+            return path
+    raise _missing(paths[0].parent, f"example {number}-*.yaml not found")
 
 
 def _ear_text(ev: Evaluation, listener: str, side: str) -> str:
+    """Program at one ear, e.g. ``L 82``; an ear with only crosstalk says so."""
+    lf = ev.listener(listener)
     parts = [f"{c.channel}{'' if c.polarity > 0 else '(−)'} {c.spl_db:.0f}"
-             for c in ev.listener(listener).program_at(side)]
-    return ", ".join(parts) or "silent"
+             for c in lf.program_at(side)]
+    if parts:
+        return ", ".join(parts)
+    leaks = [f"{c.channel} {c.spl_db:.0f}" for c in lf.crosstalk_at(side)]
+    return f"silent (crosstalk only: {', '.join(leaks)})" if leaks else "silent"
 
 
 def _seed_claims(console: Console) -> dict:
@@ -42,24 +83,29 @@ def _seed_claims(console: Console) -> dict:
     from signalchain.wiring.build import build
     from signalchain.wiring.resolve import resolve
 
-    paths = {p.stem[:2]: p for p in example_paths()}
+    paths = {n: example_path(n) for n in ("01", "02")}
     facts: dict = {}
     console.print("\n[bold]The seed articles' claims, computed[/bold]")
 
     ev2 = evaluate(compile_rig(check_rig(paths["02"])))
     alice = ev2.listener("alice")
-    left_l = next(c.spl_db for c in alice.ears["left"].program if c.channel == "L")
-    right_l = max((c.spl_db for c in alice.ears["right"].program), default=float("-inf"))
+    left_l = next(c.spl_db for c in alice.program_at("left") if c.channel == "L")
+    right_xt = max((c.spl_db for c in alice.crosstalk_at("right")), default=float("-inf"))
+    right_what = (f"only crosstalk {left_l - right_xt:.0f} dB down" if not
+                  alice.program_at("right") and right_xt > float("-inf") else
+                  "no program" if not alice.program_at("right") else "program too")
+    r_anywhere = any(c.channel == "R" for side in alice.ears for c in alice.program_at(side))
     console.print(f"• 'Method 2 gives audio in one ear': yes with the Scarlett's (impedance-"
-                  f"balanced) line out — alice's left ear {left_l:.1f} dB SPL, right ear only "
-                  f"crosstalk {left_l - right_l:.0f} dB down; R reaches neither ear.")
+                  f"balanced) line out — alice's left ear {left_l:.1f} dB SPL, right ear "
+                  f"{right_what}; R reaches "
+                  f"{'an ear' if r_anywhere else 'neither ear (at most as crosstalk)'}.")
     text = paths["02"].read_text().replace("focusrite/scarlett-2i2-3rd-gen", "motu/m2").replace(
         "knobs: {monitor: 0.7, headphones: 0.5}", "knobs: {monitor: 0.7, phones: 0.5}")
     spec, doc = load_rig_text(text, "method-2-with-motu-m2")
     ev_m2 = evaluate(compile_rig(build(resolve(spec, doc, default_catalog()))))
     a2 = ev_m2.listener("alice")
-    l_pol = a2.ears["left"].program[0]
-    r_pol = next(c for c in a2.ears["right"].program if c.channel == "L")
+    l_pol = next(c for c in a2.program_at("left") if c.channel == "L")
+    r_pol = next(c for c in a2.program_at("right") if c.channel == "L")
     console.print(f"• 'A balanced mono signal is two copies, one inverted': only for active "
                   f"outputs — the same cable from a servo-balanced MOTU M2 line out gives L in "
                   f"both ears, {l_pol.spl_db:.1f} / {r_pol.spl_db:.1f} dB SPL, polarity "
@@ -158,7 +204,7 @@ def run_demo(console: Console, out_dir: Path | None = None, force: bool = False)
 
         write_text_atomic(out_dir / "claims.json", json.dumps(facts, indent=2) + "\n",
                           force=True)
-        for stem in ("01-headphone-out-to-splitter", "02-left-line-out-to-splitter"):
+        for stem in (example_path("01").stem, example_path("02").stem):
             g = graphs[stem]
             prog = open_program("builtin:stereo-id", g.built.rig.spec.samplerate, 5.4)
             render(g, g.knob_positions, prog, out_dir / f"render-{stem}", force=True)

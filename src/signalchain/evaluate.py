@@ -22,15 +22,24 @@ from signalchain.graph.response import Response, respond
 
 SILENT_SPL_DB = 0.0
 """Program below 0 dB SPL at an ear is below the threshold of hearing: left out."""
+CLIP_TOLERANCE_DB = 1e-6
+"""A stage exactly at its limit for a 0 dBFS sine (full scale = maximum output) does not
+clip below 0 dBFS; this absorbs the solver's rounding."""
 
 
 @dataclass
 class ChannelAtEar:
-    """One program channel arriving at an ear."""
+    """One program channel arriving at an ear.
+
+    ``crosstalk`` is True when it arrives more than
+    :data:`~signalchain.thresholds.CROSSTALK_DB` below the listener's loudest program entry
+    at either ear (ground-return or leakage, not program).
+    """
 
     channel: str
     spl_db: float
     polarity: int
+    crosstalk: bool = False
 
 
 @dataclass
@@ -42,6 +51,16 @@ class EarFigures:
     hum_spl_dba: float
     response_db: np.ndarray
     """Level of the strongest channel over the grid, re its 1 kHz level."""
+
+    @property
+    def noise_audible(self) -> bool:
+        """Hiss at or above :data:`~signalchain.thresholds.HISS_AUDIBLE_DBA`."""
+        return self.noise_spl_dba >= th.HISS_AUDIBLE_DBA
+
+    @property
+    def hum_audible(self) -> bool:
+        """Hum at or above :data:`~signalchain.thresholds.HUM_AUDIBLE_DBA`."""
+        return self.hum_spl_dba >= th.HUM_AUDIBLE_DBA
 
 
 @dataclass
@@ -82,15 +101,14 @@ class ListenerFigures:
     def program_at(self, side: str) -> list[ChannelAtEar]:
         """Channels that are program at this ear, not crosstalk.
 
-        A channel counts if it is within :data:`~signalchain.thresholds.CROSSTALK_DB` of its
-        level at the listener's loudest ear.
+        A channel counts if it is within :data:`~signalchain.thresholds.CROSSTALK_DB` of the
+        listener's loudest program entry at either ear.
         """
-        best: dict[str, float] = {}
-        for ear in self.ears.values():
-            for c in ear.program:
-                best[c.channel] = max(best.get(c.channel, c.spl_db), c.spl_db)
-        return [c for c in self.ears[side].program
-                if c.spl_db >= best[c.channel] - th.CROSSTALK_DB]
+        return [c for c in self.ears[side].program if not c.crosstalk]
+
+    def crosstalk_at(self, side: str) -> list[ChannelAtEar]:
+        """Channels that reach this ear only as crosstalk."""
+        return [c for c in self.ears[side].program if c.crosstalk]
 
     @property
     def noise_spl_dba(self) -> float:
@@ -128,9 +146,11 @@ class Evaluation:
         listeners = []
         for lf in self.listeners:
             ears = {side: {"program": [{"channel": c.channel, "spl_db": num(c.spl_db),
-                                        "polarity": c.polarity} for c in e.program],
+                                        "polarity": c.polarity, "crosstalk": c.crosstalk}
+                                       for c in e.program],
                            "noise_spl_dba": num(e.noise_spl_dba),
-                           "hum_spl_dba": num(e.hum_spl_dba)}
+                           "hum_spl_dba": num(e.hum_spl_dba),
+                           "noise_audible": e.noise_audible, "hum_audible": e.hum_audible}
                     for side, e in lf.ears.items()}
             listeners.append({
                 "id": lf.id, "device": lf.device, "feed": lf.feed, "ears": ears,
@@ -140,6 +160,10 @@ class Evaluation:
         return {
             "signalchain": 1, "rig": self.rig,
             "reference": {"program_dbfs_rms": th.REFERENCE_DBFS, "frequency_hz": 1000},
+            "thresholds": {"hiss_audible_dba": th.HISS_AUDIBLE_DBA,
+                           "hum_audible_dba": th.HUM_AUDIBLE_DBA,
+                           "crosstalk_db": th.CROSSTALK_DB,
+                           "channel_floor_db": th.CHANNEL_FLOOR_DB},
             "knobs": {k: round(v, 3) for k, v in self.knobs.items()},
             "listeners": listeners,
             "stages": [{**s, "headroom_db": num(s["headroom_db"])} for s in self.stages],
@@ -194,15 +218,14 @@ def listener_program_spl(graph: SignalGraph, program_v: np.ndarray) -> dict[str,
 
 def _ear_figures(graph: SignalGraph, resp: Response, noise_v2: float, program_v: np.ndarray,
                  e: int, sens_db: float) -> EarFigures:
+    """One ear's figures; ``program`` lists every channel (see :func:`classify_program`)."""
     si = graph.ear_senses[e]
     h = resp.program[:, si, :]
-    levels = []
+    program = []
     for c, name in enumerate(PROGRAM_CHANNELS):
         v = abs(program_v[c])
         spl = sens_db + float(units.db(v)) if v > 0 else -math.inf
-        levels.append(ChannelAtEar(name, spl, 1 if program_v[c].real >= 0 else -1))
-    top = max(x.spl_db for x in levels)
-    program = [x for x in levels if x.spl_db >= max(top - th.CHANNEL_FLOOR_DB, SILENT_SPL_DB)]
+        program.append(ChannelAtEar(name, spl, 1 if program_v[c].real >= 0 else -1))
     noise = sens_db + units.db_power(noise_v2) if noise_v2 > 0 else -math.inf
     hum2 = 0.0
     for idx, level in graph.hum_points:
@@ -213,6 +236,23 @@ def _ear_figures(graph: SignalGraph, resp: Response, noise_v2: float, program_v:
     with np.errstate(divide="ignore", invalid="ignore"):
         resp_db = units.db(h[:, strongest]) - units.db(h[graph.i_ref, strongest])
     return EarFigures(program, float(noise), float(hum), np.asarray(resp_db))
+
+
+def classify_program(ears: dict[str, EarFigures]) -> None:
+    """Keep, per ear, the channels that reach it, and mark the crosstalk among them.
+
+    Both are judged against the listener's loudest program entry at either ear: an entry
+    more than :data:`~signalchain.thresholds.CHANNEL_FLOOR_DB` below it (or below the
+    threshold of hearing) is left out, one more than
+    :data:`~signalchain.thresholds.CROSSTALK_DB` below it is crosstalk.
+    """
+    loudest = max((c.spl_db for e in ears.values() for c in e.program), default=-math.inf)
+    for ear in ears.values():
+        keep = [c for c in ear.program if math.isfinite(c.spl_db)
+                and c.spl_db >= max(loudest - th.CHANNEL_FLOOR_DB, SILENT_SPL_DB)]
+        for c in keep:
+            c.crosstalk = c.spl_db < loudest - th.CROSSTALK_DB
+        ear.program = keep
 
 
 def headroom(graph: SignalGraph, resp: Response) -> dict[str, tuple[float, str]]:
@@ -226,8 +266,14 @@ def headroom(graph: SignalGraph, resp: Response) -> dict[str, tuple[float, str]]
             continue
         kind = senses[i].kind
         hr = float(units.db(limit / v))
-        what = {"leg": f"{limit:.2f} V output swing", "current": f"{limit * 1e3:.0f} mA output "
-                "current", "input": f"{limit:.2f} V input level"}.get(kind, kind)
+        if senses[i].name.endswith(":cm:leg"):
+            what = (f"{2 * limit:.2f} V single-ended swing: a grounded leg puts half the live "
+                    "leg's voltage on the common mode")
+        elif senses[i].name.endswith(":diff:leg"):
+            what = f"{limit:.2f} V differential output swing"
+        else:
+            what = {"leg": f"{limit:.2f} V output swing", "current": f"{limit * 1e3:.0f} mA "
+                    "output current", "input": f"{limit:.2f} V input level"}.get(kind, kind)
         sid = graph.sense_stage[i]
         if sid not in out or hr < out[sid][0]:
             out[sid] = (hr, what)
@@ -324,11 +370,12 @@ def evaluate(graph: SignalGraph, overrides: dict[str, float] | None = None) -> E
         sens = graph.sensitivity_db_per_v[name]
         ears = {side: _ear_figures(graph, resp, noise_v2[e], program_v[e], e, sens)
                 for e, (who, side) in enumerate(graph.ears) if who == name}
+        classify_program(ears)
         stages, inputs = _on_path(graph, resp, name)
         path_ids = stages + inputs + [f"{name}.drivers"]
         limits = [(headroom_by_stage[s][0], s) for s in path_ids if s in headroom_by_stage]
         worst = min(limits) if limits else (math.inf, None)
-        clips = worst[0] if worst[0] < 0 else None
+        clips = worst[0] if worst[0] < -CLIP_TOLERANCE_DB else None
         peak = max((c.spl_db for e in ears.values() for c in e.program), default=-math.inf)
         controls = []
         for sid in stages:
@@ -387,17 +434,28 @@ def _listener_warnings(graph: SignalGraph, lf: ListenerFigures, loudest_spl: flo
     out: list[Finding] = []
     left, right = lf.ears.get("left"), lf.ears.get("right")
     at = {side: {c.channel: c for c in lf.program_at(side)} for side in lf.ears}
+    top = lf.program_spl_db
+
+    def leaks(cs: list[ChannelAtEar]) -> str:
+        return ", ".join(f"{c.channel} {c.spl_db:.1f} dB SPL, {top - c.spl_db:.0f} dB down"
+                         for c in cs)
+
     for ch in PROGRAM_CHANNELS:
         sides = [s for s in at if ch in at[s]]
         if not sides:
-            out.append(Finding("missing-channel", f"the {ch} channel reaches neither ear"))
+            leaked = [(s, c) for s in lf.ears for c in lf.crosstalk_at(s) if c.channel == ch]
+            where = "; ".join(f"{s} ear {leaks([c])}" for s, c in leaked)
+            out.append(Finding("missing-channel", f"the {ch} channel reaches neither ear"
+                               + (f" (only as crosstalk: {where})" if leaked else "")))
         elif len(sides) == 1:
             other = "right" if sides[0] == "left" else "left"
             if other in at and not at[other]:
                 lvl = at[sides[0]][ch].spl_db
+                xt = lf.crosstalk_at(other)
+                gets = f"only crosstalk ({leaks(xt)}) and hiss" if xt else "only hiss"
                 out.append(Finding("one-ear", f"{ch} reaches only the {sides[0]} ear "
                                    f"({lvl:.1f} dB SPL); the {other} ear gets no program, "
-                                   f"only hiss ({lf.ears[other].noise_spl_dba:.1f} dBA)"))
+                                   f"{gets} ({lf.ears[other].noise_spl_dba:.1f} dBA)"))
         elif at["left"][ch].polarity != at["right"][ch].polarity:
             lvl_l, lvl_r = at["left"][ch].spl_db, at["right"][ch].spl_db
             if abs(lvl_l - lvl_r) < 20:
@@ -424,10 +482,9 @@ def _listener_warnings(graph: SignalGraph, lf: ListenerFigures, loudest_spl: flo
                                f"program reaches only {loudest_spl:.1f} dB SPL (normal listening "
                                f"≈ {th.DEFAULT_TARGET_SPL_DB:g} dB)"))
         if spl > th.HEARING_RISK_DBA:
-            hours = th.niosh_allowed_hours(spl)
-            limit = f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.0f} min"
             out.append(Finding("hearing-risk", f"{spl:.1f} dB SPL exceeds "
-                               f"{th.HEARING_RISK_DBA:g} dBA: NIOSH allows {limit} a day"))
+                               f"{th.HEARING_RISK_DBA:g} dBA: NIOSH allows "
+                               f"{th.niosh_allowed_text(spl)} a day"))
     out.extend(_impedance_warning(graph, lf))
     out.extend(f for f in shorted if any(f.message.startswith(s + "'") for s in
                                           lf.stages_on_path))
@@ -449,7 +506,7 @@ def _impedance_warning(graph: SignalGraph, lf: ListenerFigures) -> list[Finding]
            f"{hp.z_ohm:g} Ω (damping factor {hp.z_ohm / z_src:.1f})")
     if hp.z_curve:
         spans = [float(np.nanmax(e.response_db) - np.nanmin(e.response_db))
-                 for e in lf.ears.values() if e.program]
+                 for side, e in lf.ears.items() if lf.program_at(side)]
         if spans:
             msg += f"; with their impedance curve the response varies by {max(spans):.1f} dB " \
                    "across 20 Hz–20 kHz"

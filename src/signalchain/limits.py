@@ -24,14 +24,17 @@ class Limits:
     Attributes
     ----------
     rig_bytes : int
-        Largest rig (or catalog) file read, in bytes. Parsing YAML with comments is
-        super-linear in ruamel; 512 KiB parses in well under a second, and a rig of 64
-        listeners with comments is about 20 KiB.
+        Largest rig (or catalog) file read, in bytes. ruamel's round-trip parser costs
+        about 2-4 µs per byte of comments or blank lines, super-linearly past 128 KiB
+        (a 4 MB file of comments took 14 s); the worst 128 KiB file parses in about
+        0.5 s of CPU on a busy 2-core machine. A rig of 64 listeners is 7-20 KiB.
     yaml_nodes : int
         Largest number of YAML nodes a document may have once aliases are expanded
-        (an "alias bomb" of a few lines expands to billions).
+        (an "alias bomb" of a few lines expands to billions). Parsing costs 65-120 µs
+        per node, so the largest document allowed parses in about 0.4 s; the largest
+        realistic rig (64 listeners, or an inline amp with 64 ports) has 800-2,200.
     yaml_depth : int
-        Deepest nesting of mappings and sequences.
+        Deepest nesting of mappings and sequences (a rig needs 7).
     devices : int
         Most devices in one rig.
     ports_per_device : int
@@ -39,23 +42,32 @@ class Limits:
     listeners : int
         Most headphones in one rig.
     connections : int
-        Most connections in one rig.
+        Most connections in one rig. Checking the wiring costs about the square of the
+        connections (256 of them: about 2 s of CPU); a 64-listener amp tree with Y
+        splitters needs 108.
     circuit_nodes : int
-        Most circuit nodes in a rig's netlist (its solve cost grows with this).
+        Most circuit nodes in a rig's netlist, and (at 12 per node) most sense-excitation
+        pairs of its transfer, which grows as the square of the active ports plugged in
+        (``circuit.mna.check_size``). A 64-listener amp tree has 1,239 nodes (2,391 with
+        two adapters per listener) and 31,600 pairs; an amp with 64 listeners plugged
+        straight in 791 nodes and 50,000 pairs. Solving is near linear in the nodes
+        (5,000: about 3 s of CPU and 140 MB peak for the whole simulate); the costliest
+        transfer allowed (60,000 pairs) takes about 1.5 s and 200 MB
+        (``benchmarks/rig_size.py``).
     render_seconds : float
         Longest render, in seconds of audio.
     program_channels : int
         Most channels an audio file given as the program may have.
     """
 
-    rig_bytes: int = 512 * 1024
-    yaml_nodes: int = 50_000
+    rig_bytes: int = 128 * 1024
+    yaml_nodes: int = 5_000
     yaml_depth: int = 32
     devices: int = 256
     ports_per_device: int = 64
     listeners: int = 64
-    connections: int = 512
-    circuit_nodes: int = 20_000
+    connections: int = 256
+    circuit_nodes: int = 5_000
     render_seconds: float = 3600.0
     program_channels: int = 64
 

@@ -8,8 +8,11 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from signalchain.errors import RigValidationError, error_at
-from signalchain.io import write_text_atomic
+from signalchain.io import check_output_file, write_bytes_atomic
 from signalchain.schema.loader import read_yaml, round_trip_yaml
+
+BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte order mark some editors put at the start of a file."""
 
 
 def _sequence_offset(text: str) -> int:
@@ -25,14 +28,41 @@ def _sequence_offset(text: str) -> int:
     return 0
 
 
+def _file_style(path: str | Path) -> tuple[bool, str]:
+    """Whether the file starts with a UTF-8 BOM, and its line ending (that of its first line)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False, "\n"
+    for i, byte in enumerate(head):
+        if byte == 0x0A:
+            return head.startswith(BOM), "\n"
+        if byte == 0x0D:
+            crlf = head[i + 1:i + 2] == b"\n"
+            return head.startswith(BOM), "\r\n" if crlf else "\r"
+    return head.startswith(BOM), "\n"
+
+
 def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     """Store ``{'device.knob': position}`` in the rig file; return the new text.
 
     Catalog devices written as a bare id become ``{model: ID, knobs: {...}}``;
     inline devices get their positions under ``set:``. The file is replaced
-    atomically.
+    atomically (see :func:`signalchain.io.write_bytes_atomic`: a symbolic link is
+    followed, the file's mode, owner and hard links are kept), and keeps its
+    UTF-8 byte order mark and line endings (CRLF stays CRLF).
+
+    Raises
+    ------
+    RigValidationError
+        If the file cannot be read or parsed, or has no such device.
+    OutputWriteError
+        If the file cannot be written (read-only, not a regular file, disk full ...).
     """
+    check_output_file(path, force=True)
     doc = read_yaml(path)
+    bom, newline = _file_style(path)
     devices = doc.data.get("devices") if isinstance(doc.data, CommentedMap) else None
     if not isinstance(devices, CommentedMap):
         raise RigValidationError([error_at("the rig has no 'devices:' mapping to write to",
@@ -60,8 +90,10 @@ def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     offset = _sequence_offset(doc.text)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
     yaml.dump(doc.data, buf)
-    text = buf.getvalue()
-    write_text_atomic(Path(path), text, force=True)
+    # comments may carry the file's own line ends (\r\n): one style, then the file's
+    text = buf.getvalue().replace("\r\n", "\n").replace("\r", "\n")
+    data = text.replace("\n", newline).encode("utf-8")
+    write_bytes_atomic(Path(path), BOM + data if bom else data, force=True)
     return text
 
 

@@ -31,12 +31,14 @@ SHORTED_LOAD_OHM = 1.0
 """A driver whose load is below this is treated as shorted."""
 
 CHANNEL_FLOOR_DB = 60.0
-"""A program channel more than this below the strongest one at an ear is left out (DESIGN.md)."""
+"""A program entry more than this below the listener's loudest program entry at either ear is
+left out (DESIGN.md)."""
 
 CROSSTALK_DB = 40.0
-"""A channel more than this below its level at the listener's other ear is crosstalk there
-(e.g. through the shared ground return of a headphone cord), not program. Used by the
-``one-ear``/``antiphase`` warnings; simulate still lists it."""
+"""A program entry more than this below the listener's loudest program entry at either ear is
+crosstalk (e.g. through the shared ground return of a headphone cord), not program: simulate
+lists it with ``"crosstalk": true`` and the ``one-ear``, ``missing-channel`` and ``antiphase``
+warnings do not count it as program (DESIGN.md)."""
 
 ON_PATH_DB = -80.0
 """A stage whose transfer to a listener's ear is above this (dB) is on that listener's path."""
@@ -49,3 +51,19 @@ PROGRAM_CREST_DB = 12.0
 def niosh_allowed_hours(level_dba: float) -> float:
     """Allowed daily exposure (hours): ``8 h / 2**((L - 85)/3)`` (NIOSH, electrical.md §6)."""
     return 8.0 / 2.0 ** ((level_dba - HEARING_RISK_DBA) / 3.0)
+
+
+def niosh_allowed_text(level_dba: float) -> str:
+    """The NIOSH daily allowance in words, e.g. ``2.0 h``, ``14 min``, ``28 s``.
+
+    Hours (one decimal) from an hour, whole minutes from a minute, whole seconds below it
+    (``under 1 s`` below half a second).
+    """
+    seconds = niosh_allowed_hours(level_dba) * 3600.0
+    if seconds >= 3600.0 - 30.0:
+        return f"{seconds / 3600.0:.1f} h"
+    if seconds >= 60.0 - 0.5:
+        return f"{seconds / 60.0:.0f} min"
+    if seconds >= 0.5:
+        return f"{seconds:.0f} s"
+    return "under 1 s"

@@ -2,17 +2,21 @@
 
 Every knob on a listener's path is a gain in a linear chain, so the program
 level at each ear moves by exactly the knob's change in dB. The knob nearest
-each listener (their own amp output) is solved in closed form for the target;
-knobs shared by several listeners (the interface's headphone knob) are searched
-(coarse grid, then refined) for the lowest worst-listener hiss that keeps every
-stage's headroom. The explanation compares the optimum with the extremes of
-the shared knob's feasible range, in numbers.
+each listener (their own amp output, by the rig's signal flow) is solved in
+closed form for the target; every other knob on a listener's path -- shared by
+several listeners (the interface's headphone knob) or upstream of one
+listener's own knob -- is searched (coarse grid, then whole percent) for the
+lowest worst-listener hiss that keeps every stage's headroom. The explanation
+compares the optimum with the extremes of the searched knob's feasible range,
+in numbers, all read from the same rounded setting that is printed and
+written.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,9 +37,18 @@ from signalchain.graph.compile import SignalGraph
 from signalchain.graph.response import respond
 
 TOLERANCE_DB = 0.05
-COARSE_STEP = 0.02
-FINE_STEP = 0.002
-ROUND_TO = 0.01
+COARSE_STEP = 0.04
+"""Grid of the coarse pass over a searched knob."""
+FINE_STEP = 0.01
+"""Grid of the fine pass around the coarse optimum: whole percent, what a user can set, so
+the chosen position is one that was evaluated (never rounded past a headroom limit)."""
+FINE_SPAN = 0.03
+"""How far either side of the coarse optimum the fine pass looks."""
+
+
+def format_knob(position: float) -> str:
+    """A knob position as printed everywhere (table and explanation): whole percent."""
+    return f"{position:.0%}"
 
 
 @dataclass
@@ -85,10 +98,31 @@ class TuneResult:
             "targets": self.targets, "headroom_db": self.headroom_db,
             "feasible": self.feasible, "listeners": sim["listeners"], "stages": sim["stages"],
             "explanation": self.explanation, "comparison": self.comparison,
+            "assumptions": sim["assumptions"],
         }
 
 
+def stage_depth(graph: SignalGraph) -> dict[str, int]:
+    """How many active stages precede each stage in the rig's signal flow (0: a DAC)."""
+    upstream: dict[str, set[str]] = {sid: set() for sid in graph.stages}
+    for src, dsts in graph.built.signal_flow.items():
+        for dst in dsts:
+            upstream.setdefault(dst, set()).add(src)
+    depth = {sid: 0 for sid in upstream}
+    for _ in range(len(depth)):  # longest path in a DAG (build refuses loops)
+        changed = False
+        for sid, ups in upstream.items():
+            d = max((depth.get(u, 0) + 1 for u in ups), default=0)
+            if d > depth[sid]:
+                depth[sid], changed = d, True
+        if not changed:
+            break
+    return depth
+
+
 class _Problem:
+    """The knobs to set, who uses which, and the figures at any setting."""
+
     def __init__(self, graph: SignalGraph, targets: dict[str, float], headroom_db: float):
         self.graph = graph
         self.targets = targets
@@ -108,14 +142,35 @@ class _Problem:
             for k in knobs:
                 users[k] = users.get(k, 0) + 1
         self.shared = [k for k in users if users[k] > 1]
-        self.adjust = {}
+        depth = stage_depth(graph)
+        knob_depth: dict[str, int] = {}
+        for st in graph.stages.values():
+            if st.knob:
+                key = f"{st.device}.{st.knob}"
+                knob_depth[key] = max(knob_depth.get(key, 0), depth.get(st.id, 0))
+        # each listener's own knob nearest to them is solved in closed form; every other
+        # knob on anyone's path (shared, or upstream of their own) is searched
+        self.adjust: dict[str, str | None] = {}
         for who, knobs in self.path_knobs.items():
             private = [k for k in knobs if users[k] == 1]
-            self.adjust[who] = private[-1] if private else None
+            self.adjust[who] = max(reversed(private), key=lambda k: knob_depth.get(k, 0),
+                                   default=None)
+        own = {k for k in self.adjust.values() if k}
+        searched = [k for k in users if k not in own]
+        self.searched = sorted(searched, key=lambda k: (k not in self.shared,
+                                                        knob_depth.get(k, 0)))
         self.tapers = {f"{st.device}.{st.knob}": st.taper for st in graph.stages.values()
                        if st.knob}
         self.ear_index = {who: [e for e, (w, _s) in enumerate(graph.ears) if w == who]
                           for who in self.listeners}
+        self.ref_slot = np.array([graph.i_ref])
+        self.cache: dict[tuple[float, ...], Candidate] = {}
+
+    def levels(self, positions: dict[str, float]) -> dict[str, float]:
+        """Each listener's program SPL (1 kHz only: one small solve)."""
+        g = self.graph
+        return listener_program_spl(g, ear_program_v(g, respond(g, positions, self.ref_slot),
+                                                     0))
 
     def figures(self, positions: dict[str, float]) -> Figures:
         g = self.graph
@@ -144,19 +199,19 @@ class _Problem:
                 pos[key] = 0.5  # a closed knob has no level to scale from
         # the chain is linear, so one closed-form step lands on the target (to within the
         # tiny feedback through shared grounds)
-        fig = self.figures(pos)
-        for i, who in enumerate(self.listeners):
+        levels = self.levels(pos)
+        for who in self.listeners:
             key = self.adjust[who]
-            if key is None or not math.isfinite(fig.spl_db[i]):
+            if key is None or not math.isfinite(levels[who]):
                 continue
             taper = self.tapers[key]
             gain = float(units.taper_gain(pos[key], taper)) * units.from_db(
-                self.targets[who] - fig.spl_db[i])
+                self.targets[who] - levels[who])
             pos[key] = units.taper_position(gain, taper)
         return pos
 
-    def candidate(self, positions: dict[str, float]) -> Candidate:
-        pos = self.solve_private(positions)
+    def score(self, pos: dict[str, float]) -> Candidate:
+        """How a complete setting does: target misses and headroom deficits, worst hiss."""
         fig = self.figures(pos)
         miss = np.array([abs(fig.spl_db[i] - self.targets[w]) if math.isfinite(fig.spl_db[i])
                          else 100.0 for i, w in enumerate(self.listeners)])
@@ -165,41 +220,57 @@ class _Problem:
         violation = float(short + deficit[np.isfinite(deficit)].sum())
         return Candidate(pos, fig, violation, float(np.max(fig.noise_dba)))
 
+    def candidate(self, positions: dict[str, float]) -> Candidate:
+        """The searched knobs as given, each listener's own knob solved for their target."""
+        key = tuple(round(positions[k], 6) for k in self.searched)
+        if key not in self.cache:
+            self.cache[key] = self.score(self.solve_private(positions))
+        return self.cache[key]
+
     def search(self) -> tuple[Candidate, list[Candidate]]:
+        """Coordinate search over the searched knobs (two rounds when there are several)."""
         base = dict(self.graph.knob_positions)
-        if not self.shared:
-            best = self.candidate(base)
+        best = self.candidate(base)
+        if not self.searched:
             return best, [best]
         seen: list[Candidate] = []
-        best = self.candidate(base)
-        for _round in range(2 if len(self.shared) > 1 else 1):
-            for key in self.shared:
+        for _round in range(2 if len(self.searched) > 1 else 1):
+            for key in self.searched:
                 best = self._line_search(best.positions, key, seen)
         return best, seen
 
     def _line_search(self, start: dict[str, float], key: str, seen: list[Candidate]
                      ) -> Candidate:
         def at(x: float) -> Candidate:
-            c = self.candidate({**start, key: float(np.clip(x, 0.0, 1.0))})
-            seen.append(c)
+            c = self.candidate({**start, key: round(float(np.clip(x, FINE_STEP, 1.0)), 6)})
+            if not any(x is c for x in seen):
+                seen.append(c)
             return c
 
-        coarse = [at(x) for x in np.arange(COARSE_STEP, 1.0 + 1e-9, COARSE_STEP)]
+        n = int(round(1.0 / COARSE_STEP))
+        coarse = [at(i * COARSE_STEP) for i in range(1, n + 1)]
         best = min(coarse, key=_rank)
         centre = best.positions[key]
-        fine = [at(x) for x in np.arange(centre - COARSE_STEP, centre + COARSE_STEP + 1e-9,
-                                         FINE_STEP)]
+        k = int(round(FINE_SPAN / FINE_STEP))
+        fine = [at(centre + i * FINE_STEP) for i in range(-k, k + 1)]
         return min([best, *fine], key=_rank)
 
 
-def _rank(c: Candidate) -> tuple[float, float]:
-    return (round(c.violation, 6), c.worst_noise)
+def _rank(c: Candidate) -> tuple[float, tuple[float, ...]]:
+    """Fewest violations, then least worst-listener hiss, then the next-worst listener's ..."""
+    noise = sorted((round(float(n), 6) for n in c.figures.noise_dba), reverse=True)
+    return (round(c.violation, 6), tuple(noise))
 
 
 def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
          listener_targets: dict[str, float] | None = None, headroom_db: float = 3.0
          ) -> TuneResult:
     """Find knob positions for every knob on the listeners' paths.
+
+    Every knob on a listener's path is free: the one nearest each listener (their own amp
+    output) is solved in closed form for the target, every other one (shared between
+    listeners, or upstream of a listener's own knob) is searched on a whole-percent grid
+    for the lowest worst-listener hiss that keeps every stage's headroom.
 
     Parameters
     ----------
@@ -222,80 +293,84 @@ def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
     problem = _Problem(graph, targets, headroom_db)
     best, seen = problem.search()
     tuned_keys = sorted({k for ks in problem.path_knobs.values() for k in ks})
-    # shared knobs to whole percent (what a user can set), then each listener's own knob
-    # re-solved for that setting
-    shared = {k: round(best.positions[k] / ROUND_TO) * ROUND_TO for k in problem.shared}
-    chosen = problem.candidate({**best.positions, **shared})
-    final_positions = {k: round(chosen.positions[k], 3) for k in tuned_keys}
+    # what is reported, printed and written: the searched knobs are on the whole-percent
+    # grid already; each listener's own knob to 0.1 %
+    final_positions = {k: round(best.positions[k], 3) for k in tuned_keys}
+    final = problem.score({**best.positions, **final_positions})
     ev = evaluate(graph, final_positions)
-    result = TuneResult({k: final_positions[k] for k in tuned_keys}, targets, headroom_db,
-                        best.feasible, ev)
-    result.explanation, result.comparison = _explain(problem, best, seen, ev)
+    result = TuneResult(final_positions, targets, headroom_db, final.feasible, ev)
+    result.explanation, result.comparison = _explain(problem, final, seen, ev)
     n_assumed = len({a for lf in ev.listeners for a in lf.assumptions})
     if n_assumed:
-        result.explanation.append(f"These figures rest on {n_assumed} assumed values (e.g. "
-                                  "output noise no manufacturer publishes); see 'assumptions'.")
+        name = Path(graph.built.rig.doc.filename).name
+        rig = name if name.endswith((".yaml", ".yml")) else "RIG"
+        result.explanation.append(
+            f"These figures rest on {n_assumed} assumed values (e.g. output noise no "
+            f"manufacturer publishes): 'signalchain simulate {rig}' lists them, and its "
+            "--json output has them in its 'assumptions' lists.")
     return result
 
 
-def _fmt_knobs(problem: _Problem, positions: dict[str, float], keys: list[str]) -> str:
-    parts = []
-    for k in keys:
-        parts.append(f"{k} {positions[k]:.0%}")
-    return ", ".join(parts)
+def _fmt_knobs(positions: dict[str, float], keys: list[str]) -> str:
+    return ", ".join(f"{k} {format_knob(positions[k])}" for k in keys)
 
 
-def _explain(problem: _Problem, best: Candidate, seen: list[Candidate], ev: Evaluation
+def _explain(problem: _Problem, final: Candidate, seen: list[Candidate], ev: Evaluation
              ) -> tuple[list[str], list[dict[str, Any]]]:
+    """Numbers behind the choice; every figure of the tuned setting is read from ``ev``."""
     lines: list[str] = []
     comparison: list[dict[str, Any]] = []
-    private = [k for k in problem.adjust.values() if k]
+    private = [k for k in dict.fromkeys(problem.adjust.values()) if k]
+    worst_now = max(lf.noise_spl_dba for lf in ev.listeners)
     for i, who in enumerate(problem.listeners):
         lf = ev.listener(who)
         target = problem.targets[who]
         if abs(lf.program_spl_db - target) > 0.5:
             key = problem.adjust[who]
-            why = _limit_reason(problem, who, key, lf.program_spl_db, target, best, i)
+            why = _limit_reason(problem, key, lf.program_spl_db, target, final, i)
             lines.append(f"{who} cannot reach {target:g} dB SPL: {why}")
-    if not problem.shared:
-        lines.append("No knob is shared between listeners: each listener's own knob is set "
-                     "for their target.")
+    if not problem.searched:
+        lines.append("No knob is shared between listeners or sits upstream of a listener's "
+                     "own: each listener's own knob is set for their target.")
         return lines, comparison
-    key = problem.shared[0]
-    along = [c for c in seen if all(abs(c.positions[k] - best.positions[k]) < 1e-9
-                                     for k in problem.shared if k != key)]
+    key = problem.searched[0]
+    label = "shared knob" if key in problem.shared else "upstream knob"
+    others = [k for k in problem.searched if k != key]
+    along = [c for c in seen if all(abs(c.positions[k] - final.positions[k]) < 1e-9
+                                     for k in others)]
     feasible = sorted((c for c in along if c.feasible), key=lambda c: c.positions[key])
     if not feasible:
         lines.append(f"No setting of {key} lets every listener reach the target with "
                      f"{problem.headroom_db:g} dB headroom; the closest is shown.")
         return lines, comparison
     lo, hi = feasible[0], feasible[-1]
-    opt = best
-    for label, c in (("tuned", opt), ("shared knob lowest", lo), ("shared knob highest", hi)):
-        comparison.append({"case": label, "knobs": {k: round(c.positions[k], 3)
-                                                      for k in problem.shared + private},
-                           "worst_noise_spl_dba": round(c.worst_noise, 1)})
-    lines.append(f"Tuned: {_fmt_knobs(problem, opt.positions, [key] + private)} — worst hiss "
-                 f"{opt.worst_noise:.1f} dBA with every listener at target.")
-    if hi.positions[key] - opt.positions[key] > 0.02:
-        diff = hi.worst_noise - opt.worst_noise
-        lines.append(f"With {key} at {hi.positions[key]:.0%} instead (and the listeners' knobs "
-                     f"lowered to {_range(hi, private)}) the worst hiss would be "
-                     f"{hi.worst_noise:.1f} dBA, {diff:.1f} dB more.")
-    if opt.positions[key] - lo.positions[key] > 0.02:
-        diff = lo.worst_noise - opt.worst_noise
-        lines.append(f"With {key} at {lo.positions[key]:.0%} (listeners' knobs raised to "
-                     f"{_range(lo, private)}) it would be {lo.worst_noise:.1f} dBA, "
+    at_key = final.positions[key]
+    for case, c, noise in (("tuned", final, worst_now), (f"{label} lowest", lo, lo.worst_noise),
+                           (f"{label} highest", hi, hi.worst_noise)):
+        comparison.append({"case": case, "knobs": {k: round(c.positions[k], 3)
+                                                    for k in problem.searched + private},
+                           "worst_noise_spl_dba": round(noise, 1)})
+    lines.append(f"Tuned: {_fmt_knobs(final.positions, problem.searched + private)} — worst "
+                 f"hiss {worst_now:.1f} dBA with every listener at target.")
+    if hi.positions[key] - at_key > 0.02:
+        diff = hi.worst_noise - worst_now
+        lines.append(f"With {key} at {format_knob(hi.positions[key])} instead (and the "
+                     f"listeners' knobs lowered to {_range(hi, private)}) the worst hiss would "
+                     f"be {hi.worst_noise:.1f} dBA, {diff:.1f} dB more.")
+    if at_key - lo.positions[key] > 0.02:
+        diff = lo.worst_noise - worst_now
+        lines.append(f"With {key} at {format_knob(lo.positions[key])} (listeners' knobs "
+                     f"raised to {_range(lo, private)}) it would be {lo.worst_noise:.1f} dBA, "
                      f"{diff:.1f} dB more: "
                      + ("lowering it further adds more of the later stages' own hiss than it "
                         "removes." if diff > 0.05 else "no better."))
-    gain_hi = hi.worst_noise - opt.worst_noise
-    if opt.positions[key] < hi.positions[key] - 0.02 and gain_hi >= 1.0:
+    gain_hi = hi.worst_noise - worst_now
+    if at_key < hi.positions[key] - 0.02 and gain_hi >= 1.0:
         lines.append(f"The seed article's advice ('lower the interface, raise the amp') holds "
-                     f"here: backing {key} off from {hi.positions[key]:.0%} to "
-                     f"{opt.positions[key]:.0%} and raising the amp lowers the hiss by "
+                     f"here: backing {key} off from {format_knob(hi.positions[key])} to "
+                     f"{format_knob(at_key)} and raising the amp lowers the hiss by "
                      f"{gain_hi:.1f} dB.")
-    elif hi.positions[key] - opt.positions[key] <= 0.02:
+    elif hi.positions[key] - at_key <= 0.02:
         lines.append(f"The seed article's advice ('lower the interface, raise the amp') does "
                      f"not hold for this gear: {key} is best near the top of its usable range, "
                      f"because the amp after it hisses more than {key.split('.')[0]} does.")
@@ -310,17 +385,17 @@ def _range(c: Candidate, keys: list[str]) -> str:
     vals = [c.positions[k] for k in keys]
     if not vals:
         return "—"
-    return f"{min(vals):.0%}" if max(vals) - min(vals) < 0.005 else \
-        f"{min(vals):.0%}–{max(vals):.0%}"
+    lo, hi = format_knob(min(vals)), format_knob(max(vals))
+    return lo if lo == hi else f"{lo}–{hi}"
 
 
-def _limit_reason(problem: _Problem, who: str, key: str | None, spl: float, target: float,
-                  best: Candidate, i: int) -> str:
+def _limit_reason(problem: _Problem, key: str | None, spl: float, target: float,
+                  final: Candidate, i: int) -> str:
     if spl < target:
-        if key and best.positions.get(key, 0) >= 0.999:
+        if key and final.positions.get(key, 0) >= 0.999:
             return (f"with {key} fully up it reaches {spl:.1f} dB SPL — the amp's gain and the "
                     "headphones' sensitivity limit it")
-        stage = best.figures.limiting_stage[i]
+        stage = final.figures.limiting_stage[i]
         return (f"it reaches {spl:.1f} dB SPL before {stage} runs out of the required "
                 f"{problem.headroom_db:g} dB headroom (clipping limits it)")
     return (f"even with its knob at the bottom it gets {spl:.1f} dB SPL; the shared knob "

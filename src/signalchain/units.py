@@ -155,7 +155,12 @@ def clock_position(position: float) -> str:
 
 # ----------------------------------------------------------------- parsing
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-ZΩµ%'\"/ ]*?)\s*$")
+_UNIT_WORD = "[a-zA-ZΩµ%'\"/]+"
+# Unit words are separated by single spaces, so the pattern cannot backtrack
+# super-linearly (the old ``[... ]*?\s*$`` took seconds on a few thousand spaces).
+_QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*({_UNIT_WORD}(?: {_UNIT_WORD})*)?\s*$")
+MAX_QUANTITY_CHARS = 64
+"""Longest text accepted as a quantity (``'-10.5 dBV'``); longer text is refused unread."""
 
 _LENGTH_UNITS = {"": 1.0, "m": 1.0, "cm": 0.01, "mm": 0.001, "ft": FEET_TO_M, "feet": FEET_TO_M,
                  "foot": FEET_TO_M, "'": FEET_TO_M, "in": INCH_TO_M, "inch": INCH_TO_M,
@@ -163,17 +168,40 @@ _LENGTH_UNITS = {"": 1.0, "m": 1.0, "cm": 0.01, "mm": 0.001, "ft": FEET_TO_M, "f
 _FREQ_UNITS = {"": 1.0, "hz": 1.0, "khz": 1e3}
 
 
+def _finite(value: float | int, text: object, what: str) -> float:
+    """``value`` as a float, refusing NaN, infinities and integers beyond float range."""
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{_show(text)} is not a finite number ({what} must be finite)")
+    return number
+
+
+def _show(text: object) -> str:
+    """``repr`` of a user value, shortened (a huge integer or string stays readable)."""
+    if isinstance(text, int) and not isinstance(text, bool) and abs(text) >= 10**30:
+        return f"an integer of about {int(abs(text).bit_length() * math.log10(2))} digits"
+    shown = repr(text)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
 def _split(text: object, what: str) -> tuple[float, str]:
+    """Split a quantity into its finite number and its unit text (``''`` for a bare number)."""
     if isinstance(text, bool):
         raise ValueError(f"expected {what}, not {text!r}")
     if isinstance(text, int | float):
-        return float(text), ""
+        return _finite(text, text, what), ""
     if not isinstance(text, str):
-        raise ValueError(f"expected {what}, not {text!r}")
+        raise ValueError(f"expected {what}, not {_show(text)}")
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise ValueError(f"{_show(text)} is too long to be {what} (at most "
+                         f"{MAX_QUANTITY_CHARS} characters)")
     m = _QUANTITY.match(text)
     if not m:
         raise ValueError(f"cannot read {text!r} as {what}")
-    return float(m.group(1)), m.group(2).strip()
+    return _finite(float(m.group(1)), text, what), (m.group(2) or "").strip()
 
 
 def _scaled(text: object, units: dict[str, float], what: str, examples: str) -> float:
@@ -182,7 +210,7 @@ def _scaled(text: object, units: dict[str, float], what: str, examples: str) -> 
     key = unit.lower()
     if key not in table:
         raise ValueError(f"unknown unit {unit!r} in {text!r} for {what}; write e.g. {examples}")
-    return value * table[key]
+    return _finite(value * table[key], text, what)
 
 
 def parse_length_m(text: object) -> float:
@@ -216,7 +244,16 @@ def parse_ohm(text: object) -> float:
                          f"'300 ohm', '10 kohm' or 32")
     if value < 0:
         raise ValueError(f"an impedance cannot be negative ({text!r})")
-    return value * prefix
+    return _finite(value * prefix, text, "an impedance")
+
+
+def parse_number(text: object) -> float:
+    """Parse a plain finite number (``-94``, ``'12.5'``); units are not accepted."""
+    value, unit = _split(text, "a number")
+    if unit:
+        raise ValueError(f"expected a plain number, not {text!r} (the unit is in the "
+                         "field's name)")
+    return value
 
 
 def parse_hz(text: object) -> float:
@@ -224,10 +261,18 @@ def parse_hz(text: object) -> float:
     return _scaled(text, _FREQ_UNITS, "a frequency", "'60 Hz' or '1 kHz'")
 
 
+MAX_LEVEL_DB = 400.0
+"""Largest magnitude of a level written in dBu or dBV (10**(400/20) V is far beyond any
+range the schema accepts, and well inside float range)."""
+
+
 def parse_level_v(text: object) -> float:
     """Parse an RMS level to volts: ``+4 dBu``, ``-10 dBV``, ``1.2 V``, ``300 mV``."""
     value, unit = _split(text, "a level")
     u = unit.lower()
+    if u in ("dbu", "dbv") and abs(value) > MAX_LEVEL_DB:
+        raise ValueError(f"{text!r} is not a sensible level (levels in dB are within "
+                         f"±{MAX_LEVEL_DB:g})")
     if u == "dbu":
         return dbu_to_v(value)
     if u == "dbv":

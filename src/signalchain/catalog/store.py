@@ -7,10 +7,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from signalchain import limits
 from signalchain.errors import Location, RigValidationError, error_at
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.device import DeviceSpec
-from signalchain.schema.loader import parse_yaml, validate
+from signalchain.schema.loader import parse_yaml, read_limited, validate
 
 Entry = DeviceSpec | CableSpec
 
@@ -32,11 +33,15 @@ class Catalog:
 
     @classmethod
     def from_directory(cls, root: Path) -> Catalog:
-        """Read every ``*.yaml`` below ``root``; each file is a list of entries."""
+        """Read every ``*.yaml`` below ``root``; each file is a list of entries.
+
+        Each file is read like a rig file: regular files only, within the limits in
+        force (``rig-bytes``, ``yaml-nodes``, ``yaml-depth``, ``ports-per-device``).
+        """
         entries: dict[str, Entry] = {}
         origins: dict[str, str] = {}
         for path in sorted(root.rglob("*.yaml")):
-            doc = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+            doc = parse_yaml(read_limited(path, "catalog file"), str(path))
             if not isinstance(doc.data, list):
                 raise RigValidationError([error_at("a catalog file is a YAML list of entries",
                                                    Location(str(path), 1, 1))])
@@ -100,5 +105,10 @@ def _data_root() -> Path:
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """Return the bundled catalog (read once per process)."""
-    return Catalog.from_directory(_data_root())
+    """Return the bundled catalog (read once per process).
+
+    The bundled files are trusted and sized for the default limits, so they are read
+    under :data:`signalchain.limits.DEFAULT` whatever limits the caller has set.
+    """
+    with limits.using(limits.DEFAULT):
+        return Catalog.from_directory(_data_root())

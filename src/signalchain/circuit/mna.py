@@ -1,22 +1,74 @@
-"""Modified nodal analysis (MNA), batched over frequency in one NumPy solve.
+"""Modified nodal analysis (MNA), solved over a frequency grid.
 
 Unknowns are the node voltages (earth is the reference) and the branch
 currents of voltage sources and VCVSs. Every excitation -- each active
 stage's drive column and each mains ground source -- is a right-hand side,
 so one factorisation per frequency gives the transfer from every excitation
 to every sensing point.
+
+Two solvers give the same transfer:
+
+- small circuits (up to :data:`DENSE_MAX_UNKNOWNS` unknowns): nodes touched only by
+  resistors are eliminated exactly once (Kron reduction), then dense NumPy solves
+  batched over every frequency;
+- larger circuits: a sparse LU per frequency (SuperLU), solved for the excitation
+  columns in blocks, reading only the senses, so memory stays linear in the number of
+  nodes (plus the transfer itself).
+
+Both refine the ground-source columns (:data:`REFINE_STEPS` steps of iterative
+refinement) with residuals computed branch by branch, ``y·(V(a) − V(b))``, and read every
+sense as a sum of node-voltage differences. This matters: a mains-floating device's
+ground sits hundreds of volts from earth at the leakage current's frequency, and hum at
+an ear is a microvolt difference of such potentials; a plain double-precision solve gets
+those differences wrong by up to about 1 % (the condition number is ~1e14: 100 S
+contacts against the 1e-12 S ``GMIN``), and two factorisations by different amounts.
+Refined, they agree to rounding of the potentials themselves (~1e-16 of them). The drive
+columns excite no such common mode: unrefined, the two solvers agree on them to ~5e-10
+of each sense's largest drive transfer.
+
+The netlist is refused (:class:`~signalchain.errors.RigTopologyError`) before anything
+is allocated when it has more nodes than ``limits.current().circuit_nodes``, or a
+transfer (senses × columns) bigger than :data:`PAIRS_PER_NODE` times that
+(:func:`check_size`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
 
+from signalchain import limits
+from signalchain.errors import RigTopologyError, error_at
+from signalchain.schema.budget import over_limit
 from signalchain.wiring.netlist import EARTH, Netlist, Transducer
 
 GMIN_S = 1e-12
 """Conductance from every node to earth, as in SPICE, so floating islands stay solvable."""
+DENSE_MAX_UNKNOWNS = 180
+"""Largest system (nodes + source currents) solved densely. ``benchmarks/rig_size.py
+--solvers`` puts the crossover at 160-230 unknowns (the bundled examples have 70-150;
+above, the sparse solver is faster and its memory stays linear)."""
+PAIRS_PER_NODE = 12
+"""Sense-column pairs of the transfer allowed per node of ``circuit_nodes`` (the transfer,
+and evaluate's arrays like it, grow as the square of the active ports plugged in; a
+64-listener amp tree has 31,600 pairs, an amp with 64 listeners plugged straight in 50,000,
+the default limit allows 60,000)."""
+REFINE_STEPS = 1
+"""Steps of iterative refinement after the first solve (one reaches the accuracy the
+node voltages can hold: more change nothing on the example rigs)."""
+SPARSE_ORDERING = "MMD_ATA"
+"""SuperLU column ordering: on a device ground shared by many ports it fills a quarter of
+what the default (COLAMD) does, and no more elsewhere."""
+RHS_BLOCK_COLUMNS = 16
+"""Most right-hand sides per sparse triangular solve: SuperLU hands wider blocks to BLAS
+calls that go multi-threaded, which on a busy machine costs ten times the time."""
+RHS_BLOCK_BYTES = 4 * 2**20
+"""Memory for one block of right-hand sides (and as much again for its residual) in the
+sparse solver."""
 
 
 def transducer_z(t: Transducer, freqs_hz: np.ndarray) -> np.ndarray:
@@ -63,7 +115,426 @@ def drive_columns(net: Netlist) -> list[str]:
     return list(dict.fromkeys(f"{d.stage}:{d.role}" for d in net.drives))
 
 
-def solve(net: Netlist, freqs_hz: np.ndarray, keep_nodes: bool = False) -> Solution:
+def check_size(net: Netlist, nodes: list[str] | None = None) -> None:
+    """Refuse a netlist too big for ``limits.current().circuit_nodes``.
+
+    Two things grow with a rig: the nodes (the solve's time and the factors' memory) and
+    the transfer, senses × excitation columns per frequency, which grows as the square of
+    the active ports plugged in. The limit bounds the first directly and the second at
+    :data:`PAIRS_PER_NODE` sense-column pairs per allowed node.
+
+    Parameters
+    ----------
+    net : Netlist
+    nodes : list of str, optional
+        ``net.nodes()``, if already computed.
+
+    Raises
+    ------
+    RigTopologyError
+        Naming the size, the limit and the ``--limit`` value that would admit the rig.
+    """
+    n = sum(1 for node in (net.nodes() if nodes is None else nodes) if node != EARTH)
+    n_columns = len(drive_columns(net)) + len(net.ground_sources)
+    pairs = len(net.senses) * n_columns
+    needed = max(n, math.ceil(pairs / PAIRS_PER_NODE))
+    if needed <= limits.current().circuit_nodes:
+        return
+    found = (f"{n} nodes" if n == needed else
+             f"{len(net.senses)} senses × {n_columns} excitations, {pairs} transfers per "
+             f"frequency (at {PAIRS_PER_NODE} per node, as many as {needed} nodes allow)")
+    message, hint = over_limit("circuit-nodes", "the rig's circuit", found, suggest=needed)
+    raise RigTopologyError([error_at(message, hint=hint, code="limit")])
+
+
+class _Triplets:
+    """Entries of a matrix in the order they are added (duplicates are summed)."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+
+    def add(self, row: int, col: int, value: float) -> None:
+        self.rows.append(row)
+        self.cols.append(col)
+        self.vals.append(value)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (np.asarray(self.rows, dtype=np.int64), np.asarray(self.cols, dtype=np.int64),
+                np.asarray(self.vals, dtype=float))
+
+    def dense(self, shape: tuple[int, int]) -> np.ndarray:
+        """As a dense array, summed in the order added (as ``+=`` one entry at a time)."""
+        out = np.zeros(shape)
+        r, c, v = self.arrays()
+        np.add.at(out, (r, c), v)
+        return out
+
+    def sparse(self, shape: tuple[int, int]) -> sp.csr_matrix:
+        r, c, v = self.arrays()
+        return sp.csr_matrix((v, (r, c)), shape=shape)
+
+
+class _Differences:
+    """Rows ``Σ_k c_k·V(n_k)`` evaluated as ``Σ_k c_k·(V(n_k) − V(n_0)) + (Σ_k c_k)·V(n_0)``.
+
+    Every sense and source constraint is a difference of node voltages (its coefficients
+    sum to zero unless one node is earth); taking the differences first keeps them exact
+    when the nodes sit at large, nearly equal potentials.
+    """
+
+    def __init__(self, rows: list[list[tuple[int, float]]]):
+        node, ref, coeff, row_of = [], [], [], []
+        self.ref_row = np.zeros(len(rows), dtype=np.int64)
+        self.total = np.zeros(len(rows))
+        for r, terms in enumerate(rows):
+            if not terms:
+                continue
+            self.ref_row[r] = terms[0][0]
+            for n, c in terms:
+                node.append(n)
+                ref.append(terms[0][0])
+                coeff.append(c)
+                row_of.append(r)
+                self.total[r] += c
+        self.node = np.asarray(node, dtype=np.int64)
+        self.ref = np.asarray(ref, dtype=np.int64)
+        self.gather = sp.csr_matrix((np.asarray(coeff, dtype=float),
+                                     (np.asarray(row_of, dtype=np.int64),
+                                      np.arange(len(node)))), shape=(len(rows), len(node)))
+
+    def apply(self, x_nodes: np.ndarray) -> np.ndarray:
+        """The rows' values for node voltages ``x_nodes`` (n_nodes, m)."""
+        diff = x_nodes[self.node] - x_nodes[self.ref]
+        return self.gather @ diff + self.total[:, None] * x_nodes[self.ref_row]
+
+
+@dataclass
+class _System:
+    """The MNA system ``(G + jωC + Y_t(f)) x = B``, its branches and its senses ``S x``."""
+
+    n_nodes: int
+    size: int
+    n_columns: int
+    n_drive_columns: int
+    """Drive columns come first; the ground-source columns after them are refined."""
+    g: _Triplets
+    c: _Triplets
+    rhs: _Triplets
+    transducers: list[tuple[int | None, int | None, np.ndarray]]
+    """(unknown of a, unknown of b, admittance over frequency) per transducer."""
+    branch_a: np.ndarray
+    """Node at each two-terminal branch's first end (``n_nodes`` for earth)."""
+    branch_b: np.ndarray
+    branch_y: np.ndarray
+    """(n_branches, F) admittance of every resistor, capacitor, driver and GMIN."""
+    incidence: sp.csr_matrix
+    """(n_nodes, n_branches): +1 where a branch leaves a node at its first end, -1 at its
+    second."""
+    source_incidence: sp.csr_matrix
+    """(n_nodes, n_sources): source currents in each node's current balance."""
+    constraints: _Differences
+    """Each source's equation, over node voltages."""
+    senses: _Differences
+    n_senses: int
+
+    def residual(self, x: np.ndarray, b: np.ndarray, freq_index: np.ndarray | slice
+                 ) -> np.ndarray:
+        """``b − A(f) x``, each node's current balance summed branch by branch.
+
+        Parameters
+        ----------
+        x : ndarray, complex, shape (size, F', m)
+            Solutions at the frequencies ``freq_index`` picks, for m columns.
+        b : ndarray, shape (size, m) or (size, F', m)
+            Right-hand sides.
+        freq_index : ndarray or slice
+            Which of the system's frequencies ``x`` is at.
+        """
+        n, (size, n_f, m) = self.n_nodes, x.shape
+        x_ext = np.concatenate([x[:n], np.zeros((1, n_f, m), dtype=x.dtype)])
+        currents = (self.branch_y[:, freq_index, None]
+                    * (x_ext[self.branch_a] - x_ext[self.branch_b]))
+        r = np.empty(x.shape, dtype=complex)  # C order, so ``flat`` is a view
+        r[...] = b if b.ndim == 3 else b[:, None, :]
+        flat = r.reshape(size, n_f * m)
+        flat[:n] -= (self.incidence @ currents.reshape(len(self.branch_a), n_f * m)
+                     + self.source_incidence @ x[n:].reshape(size - n, n_f * m))
+        flat[n:] -= self.constraints.apply(x[:n].reshape(n, n_f * m))
+        return r
+
+
+def _assemble(net: Netlist, index: dict[str, int], freqs: np.ndarray,
+              columns: list[str]) -> _System:
+    n_nodes = len(index)
+    vsources = [(d.pos, d.neg) for d in net.drives] + [
+        (g.pos, g.neg) for g in net.ground_sources if g.kind == "voltage"]
+    size = n_nodes + len(vsources) + len(net.vcvs)
+    w = 2.0 * np.pi * freqs
+    g_t, c_t, rhs_t = _Triplets(), _Triplets(), _Triplets()
+    for i in range(n_nodes):
+        g_t.add(i, i, GMIN_S)
+    branch_a: list[int] = []
+    branch_b: list[int] = []
+    branch_y: list[np.ndarray] = []
+
+    def stamp(trip: _Triplets, a: str, b: str, y: float, y_f: np.ndarray) -> None:
+        ia, ib = index.get(a), index.get(b)
+        branch_a.append(n_nodes if ia is None else ia)
+        branch_b.append(n_nodes if ib is None else ib)
+        branch_y.append(y_f)
+        if ia is not None:
+            trip.add(ia, ia, y)
+        if ib is not None:
+            trip.add(ib, ib, y)
+        if ia is not None and ib is not None:
+            trip.add(ia, ib, -y)
+            trip.add(ib, ia, -y)
+
+    for r in net.resistors:
+        stamp(g_t, r.a, r.b, 1.0 / r.ohm, np.full(len(freqs), 1.0 / r.ohm, dtype=complex))
+    for c in net.capacitors:
+        stamp(c_t, c.a, c.b, c.farad, 1j * w * c.farad)
+    transducers = []
+    for t in net.transducers:
+        y_t = 1.0 / transducer_z(t, freqs)
+        transducers.append((index.get(t.a), index.get(t.b), y_t))
+        branch_a.append(index.get(t.a, n_nodes))
+        branch_b.append(index.get(t.b, n_nodes))
+        branch_y.append(y_t.astype(complex))
+    gmin = np.full(len(freqs), GMIN_S, dtype=complex)
+    branch_a += range(n_nodes)
+    branch_b += [n_nodes] * n_nodes
+    branch_y += [gmin] * n_nodes
+
+    constraint_rows: list[list[tuple[int, float]]] = []
+    src_rows: list[int] = []
+    src_cols: list[int] = []
+    src_vals: list[float] = []
+
+    def incidence(row: int, node: str, sign: float, terms: list[tuple[int, float]]) -> None:
+        if node in index:
+            g_t.add(index[node], row, sign)
+            g_t.add(row, index[node], sign)
+            src_rows.append(index[node])
+            src_cols.append(row - n_nodes)
+            src_vals.append(sign)
+            terms.append((index[node], sign))
+
+    row = n_nodes
+    for pos, neg in vsources:
+        terms: list[tuple[int, float]] = []
+        incidence(row, pos, 1.0, terms)
+        incidence(row, neg, -1.0, terms)
+        constraint_rows.append(terms)
+        row += 1
+    for v in net.vcvs:
+        terms = []
+        incidence(row, v.out_p, 1.0, terms)
+        incidence(row, v.out_n, -1.0, terms)
+        if v.ctl_p in index:
+            g_t.add(row, index[v.ctl_p], -v.gain)
+            terms.append((index[v.ctl_p], -v.gain))
+        if v.ctl_n in index:
+            g_t.add(row, index[v.ctl_n], v.gain)
+            terms.append((index[v.ctl_n], v.gain))
+        constraint_rows.append(terms)
+        row += 1
+
+    col_index = {c: i for i, c in enumerate(columns)}
+    for k, d in enumerate(net.drives):
+        rhs_t.add(n_nodes + k, col_index[f"{d.stage}:{d.role}"], d.coeff)
+    vrow = n_nodes + len(net.drives)
+    for j, g in enumerate(net.ground_sources):
+        col = len(columns) + j
+        if g.kind == "voltage":
+            rhs_t.add(vrow, col, g.amplitude)
+            vrow += 1
+        else:
+            if g.pos in index:
+                rhs_t.add(index[g.pos], col, g.amplitude)
+            if g.neg in index:
+                rhs_t.add(index[g.neg], col, -g.amplitude)
+    sense_rows = [[(index[node], coeff) for node, coeff in s.terms if node in index]
+                  for s in net.senses]
+
+    a_arr = np.asarray(branch_a, dtype=np.int64)
+    b_arr = np.asarray(branch_b, dtype=np.int64)
+    n_br = len(a_arr)
+    inc_rows = np.concatenate([a_arr, b_arr])
+    inc_cols = np.concatenate([np.arange(n_br), np.arange(n_br)])
+    inc_vals = np.concatenate([np.ones(n_br), -np.ones(n_br)])
+    on_node = inc_rows < n_nodes
+    inc = sp.csr_matrix((inc_vals[on_node], (inc_rows[on_node], inc_cols[on_node])),
+                        shape=(n_nodes, n_br))
+    return _System(
+        n_nodes=n_nodes, size=size, n_columns=len(columns) + len(net.ground_sources),
+        n_drive_columns=len(columns),
+        g=g_t, c=c_t, rhs=rhs_t, transducers=transducers, branch_a=a_arr, branch_b=b_arr,
+        branch_y=np.array(branch_y).reshape(n_br, len(freqs)), incidence=inc,
+        source_incidence=sp.csr_matrix((src_vals, (src_rows, src_cols)),
+                                       shape=(n_nodes, size - n_nodes)),
+        constraints=_Differences(constraint_rows),
+        senses=_Differences(sense_rows), n_senses=len(net.senses))
+
+
+def _real_matmul(a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``a @ z`` for real ``a`` and complex ``z``.
+
+    As two real products, which BLAS (unlike for the mixed one) keeps on one thread at
+    these sizes.
+    """
+    return (a @ z.real) + 1j * (a @ z.imag)
+
+
+def _solve_dense(s: _System, freqs: np.ndarray, keep_nodes: bool
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Kron-reduce the resistor-only nodes, then dense solves batched over frequency."""
+    size, n_nodes, n_f = s.size, s.n_nodes, len(freqs)
+    w = 2.0 * np.pi * freqs
+    g_mat = s.g.dense((size, size))
+    c_mat = s.c.dense((size, size))
+    rhs = s.rhs.dense((size, s.n_columns))
+
+    # Kron reduction: nodes touched only by resistors are eliminated exactly, once, before
+    # the frequency sweep (capacitors, drivers, sources and senses stay on kept nodes).
+    keep = np.zeros(size, dtype=bool)
+    keep[n_nodes:] = True
+    keep |= np.any(c_mat != 0, axis=1) | np.any(rhs != 0, axis=1)
+    keep[s.senses.node] = True
+    for ia, ib, _y in s.transducers:
+        for i in (ia, ib):
+            if i is not None:
+                keep[i] = True
+    keep[:n_nodes] |= np.any(g_mat[n_nodes:, :n_nodes] != 0, axis=0)
+    kept, gone = np.flatnonzero(keep), np.flatnonzero(~keep)
+    g_ee_inv = np.linalg.inv(g_mat[np.ix_(gone, gone)]) if len(gone) else np.zeros((0, 0))
+    g_ke, g_ek = g_mat[np.ix_(kept, gone)], g_mat[np.ix_(gone, kept)]
+    g_ee_inv_g_ek = g_ee_inv @ g_ek
+    g_red = g_mat[np.ix_(kept, kept)] - g_ke @ g_ee_inv_g_ek
+    pos = {int(k): i for i, k in enumerate(kept)}
+
+    a_mat = np.empty((n_f, len(kept), len(kept)), dtype=complex)
+    a_mat.real[...] = g_red
+    a_mat.imag[...] = w[:, None, None] * c_mat[np.ix_(kept, kept)]
+    for ia_full, ib_full, y in s.transducers:
+        ia = None if ia_full is None else pos.get(ia_full)
+        ib = None if ib_full is None else pos.get(ib_full)
+        if ia is not None:
+            a_mat[:, ia, ia] += y
+        if ib is not None:
+            a_mat[:, ib, ib] += y
+        if ia is not None and ib is not None:
+            a_mat[:, ia, ib] -= y
+            a_mat[:, ib, ia] -= y
+    n_k, n_e = len(kept), len(gone)
+
+    def reduced_solve(b: np.ndarray) -> np.ndarray:
+        """Solve the reduced system for b of shape (kept, F, m).
+
+        NumPy's batched solve factorises again each time; SciPy's LAPACK wrappers would let
+        the factors be reused but go multi-threaded on these small systems, which on a busy
+        machine costs far more.
+        """
+        return np.linalg.solve(a_mat, b.transpose(1, 0, 2)).transpose(1, 0, 2)
+
+    def full_step(r: np.ndarray) -> np.ndarray:
+        """Solve ``A dx = r`` for r of shape (size, F, m) through the reduced system."""
+        m = r.shape[2]
+        ee_r = _real_matmul(g_ee_inv, r[gone].reshape(n_e, n_f * m))
+        dx = np.empty(r.shape, dtype=complex)
+        dx[kept] = reduced_solve((r[kept].reshape(n_k, n_f * m) - _real_matmul(g_ke, ee_r))
+                                 .reshape(n_k, n_f, m))
+        dx[gone] = (ee_r - _real_matmul(g_ee_inv_g_ek, dx[kept].reshape(n_k, n_f * m))
+                    ).reshape(n_e, n_f, m)
+        return dx
+
+    # first solve: the right-hand sides are zero on the eliminated nodes, and the senses
+    # read only kept ones, so the eliminated voltages are needed only to refine (the
+    # ground-source columns) or when asked for
+    m = s.n_columns
+    x = np.zeros((size, n_f, m), dtype=complex)
+    x[kept] = reduced_solve(np.broadcast_to(rhs[kept][:, None, :], (n_k, n_f, m)))
+    ground = slice(s.n_drive_columns, None)
+    fill = slice(None) if keep_nodes else ground
+    x_k = x[kept][:, :, fill]
+    m_fill = x_k.shape[2]
+    x[gone, :, fill] = -_real_matmul(g_ee_inv_g_ek, x_k.reshape(n_k, n_f * m_fill)).reshape(
+        n_e, n_f, m_fill)
+    for _ in range(REFINE_STEPS):
+        x[:, :, ground] += full_step(s.residual(x[:, :, ground], rhs[:, ground], slice(None)))
+    transfer = s.senses.apply(x[:n_nodes].reshape(n_nodes, n_f * m)).reshape(s.n_senses, n_f, m)
+    return (transfer.transpose(1, 0, 2),
+            x[:n_nodes].transpose(1, 0, 2) if keep_nodes else None)
+
+
+def _solve_sparse(s: _System, freqs: np.ndarray, keep_nodes: bool
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """A sparse LU per frequency, solved for the columns in blocks, reading only the senses.
+
+    Memory is the factors (near linear in the nodes for these tree-like circuits), one
+    block of right-hand sides and the result.
+    """
+    size, n_f = s.size, len(freqs)
+    w = 2.0 * np.pi * freqs
+    g_r, g_c, g_v = s.g.arrays()
+    c_r, c_c, c_v = s.c.arrays()
+    t_r: list[int] = []
+    t_c: list[int] = []
+    t_sign: list[float] = []
+    t_which: list[int] = []
+    for k, (ia, ib, _y) in enumerate(s.transducers):
+        for r, c, sign in ((ia, ia, 1.0), (ib, ib, 1.0), (ia, ib, -1.0), (ib, ia, -1.0)):
+            if r is not None and c is not None:
+                t_r.append(r)
+                t_c.append(c)
+                t_sign.append(sign)
+                t_which.append(k)
+    y_t = (np.array([y for _a, _b, y in s.transducers]) if s.transducers
+           else np.zeros((0, n_f)))
+    # one CSC pattern for every frequency: entry slots sorted by (column, row)
+    rows = np.concatenate([g_r, c_r, np.asarray(t_r, dtype=np.int64)])
+    cols = np.concatenate([g_c, c_c, np.asarray(t_c, dtype=np.int64)])
+    slots, where = np.unique(cols * size + rows, return_inverse=True)
+    indices = (slots % size).astype(np.int32)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(slots // size, minlength=size))])
+    n_slots = len(slots)
+    t_sign_a = np.asarray(t_sign)
+    t_which_a = np.asarray(t_which, dtype=np.int64)
+
+    b_mat = s.rhs.sparse((size, s.n_columns)).tocsc()
+    block = max(1, min(RHS_BLOCK_COLUMNS, RHS_BLOCK_BYTES // (16 * max(size, 1))))
+    # drive columns in blocks of their own: only the ground-source columns are refined
+    blocks = [(a, min(a + block, end)) for begin, end in ((0, s.n_drive_columns),
+                                                          (s.n_drive_columns, s.n_columns))
+              for a in range(begin, end, block)]
+    transfer = np.zeros((n_f, s.n_senses, s.n_columns), dtype=complex)
+    node_voltages = (np.zeros((n_f, s.n_nodes, s.n_columns), dtype=complex) if keep_nodes
+                     else None)
+    for k in range(n_f):
+        values = np.concatenate([g_v, 1j * w[k] * c_v, t_sign_a * y_t[t_which_a, k]])
+        data = (np.bincount(where, weights=values.real, minlength=n_slots)
+                + 1j * np.bincount(where, weights=values.imag, minlength=n_slots))
+        try:
+            lu = splu(sp.csc_matrix((data, indices, indptr), shape=(size, size)),
+                      permc_spec=SPARSE_ORDERING)
+        except RuntimeError as exc:  # as the dense solver reports it
+            raise np.linalg.LinAlgError(f"Singular matrix ({exc})") from None
+        here = np.array([k])
+        for start, stop in blocks:
+            b_blk = b_mat[:, start:stop].toarray().astype(complex)
+            x = lu.solve(b_blk)
+            for _ in range(REFINE_STEPS if start >= s.n_drive_columns else 0):
+                x += lu.solve(s.residual(x[:, None, :], b_blk, here)[:, 0, :])
+            transfer[k, :, start:stop] = s.senses.apply(x[:s.n_nodes])
+            if node_voltages is not None:
+                node_voltages[k, :, start:stop] = x[:s.n_nodes]
+    return transfer, node_voltages
+
+
+def solve(net: Netlist, freqs_hz: np.ndarray, keep_nodes: bool = False,
+          method: str = "auto") -> Solution:
     """Solve the netlist at every frequency for every excitation column.
 
     Parameters
@@ -72,121 +543,31 @@ def solve(net: Netlist, freqs_hz: np.ndarray, keep_nodes: bool = False) -> Solut
     freqs_hz : ndarray
         Frequencies to solve at.
     keep_nodes : bool
-        Also return every node voltage (for SPICE cross-checks). The default is False.
+        Also return every node voltage (for SPICE cross-checks; its memory grows as nodes
+        × columns × frequencies). The default is False.
+    method : {'auto', 'dense', 'sparse'}
+        ``auto`` (the default) solves densely up to :data:`DENSE_MAX_UNKNOWNS` unknowns and
+        sparsely above; both give the same transfer.
+
+    Raises
+    ------
+    RigTopologyError
+        When the netlist is too big for ``limits.current().circuit_nodes``
+        (:func:`check_size`), before anything is assembled.
+    numpy.linalg.LinAlgError
+        When the circuit is singular (ideal sources in parallel), from either solver.
     """
+    if method not in ("auto", "dense", "sparse"):
+        raise ValueError(f"unknown method {method!r}; valid: auto, dense, sparse")
+    all_nodes = net.nodes()
+    check_size(net, all_nodes)
     freqs = np.asarray(freqs_hz, dtype=float)
-    nodes = [n for n in net.nodes() if n != EARTH]
+    nodes = [n for n in all_nodes if n != EARTH]
     index = {n: i for i, n in enumerate(nodes)}
-    n_nodes = len(nodes)
-    vsources = [(d.pos, d.neg) for d in net.drives] + [
-        (g.pos, g.neg) for g in net.ground_sources if g.kind == "voltage"]
-    n_v = len(vsources) + len(net.vcvs)
-    size = n_nodes + n_v
-    w = 2.0 * np.pi * freqs
-
-    g_mat = np.zeros((size, size))
-    c_mat = np.zeros((size, size))
-    g_mat[np.arange(n_nodes), np.arange(n_nodes)] += GMIN_S
-
-    def stamp(mat: np.ndarray, a: str, b: str, y: float) -> None:
-        ia, ib = index.get(a), index.get(b)
-        if ia is not None:
-            mat[ia, ia] += y
-        if ib is not None:
-            mat[ib, ib] += y
-        if ia is not None and ib is not None:
-            mat[ia, ib] -= y
-            mat[ib, ia] -= y
-
-    for r in net.resistors:
-        stamp(g_mat, r.a, r.b, 1.0 / r.ohm)
-    for c in net.capacitors:
-        stamp(c_mat, c.a, c.b, c.farad)
-
-    def incidence(row: int, pos: str, neg: str) -> None:
-        if pos in index:
-            g_mat[index[pos], row] += 1.0
-            g_mat[row, index[pos]] += 1.0
-        if neg in index:
-            g_mat[index[neg], row] -= 1.0
-            g_mat[row, index[neg]] -= 1.0
-
-    row = n_nodes
-    for pos, neg in vsources:
-        incidence(row, pos, neg)
-        row += 1
-    for v in net.vcvs:
-        if v.out_p in index:
-            g_mat[index[v.out_p], row] += 1.0
-            g_mat[row, index[v.out_p]] += 1.0
-        if v.out_n in index:
-            g_mat[index[v.out_n], row] -= 1.0
-            g_mat[row, index[v.out_n]] -= 1.0
-        if v.ctl_p in index:
-            g_mat[row, index[v.ctl_p]] -= v.gain
-        if v.ctl_n in index:
-            g_mat[row, index[v.ctl_n]] += v.gain
-        row += 1
-
     columns = drive_columns(net)
-    col_index = {c: i for i, c in enumerate(columns)}
-    ground_cols = [g.name for g in net.ground_sources]
-    rhs = np.zeros((size, len(columns) + len(ground_cols)))
-    for k, d in enumerate(net.drives):
-        rhs[n_nodes + k, col_index[f"{d.stage}:{d.role}"]] += d.coeff
-    vrow = n_nodes + len(net.drives)
-    for j, g in enumerate(net.ground_sources):
-        col = len(columns) + j
-        if g.kind == "voltage":
-            rhs[vrow, col] = g.amplitude
-            vrow += 1
-        else:
-            if g.pos in index:
-                rhs[index[g.pos], col] += g.amplitude
-            if g.neg in index:
-                rhs[index[g.neg], col] -= g.amplitude
-    sense_mat = np.zeros((len(net.senses), size))
-    for i, s in enumerate(net.senses):
-        for node, coeff in s.terms:
-            if node in index:
-                sense_mat[i, index[node]] += coeff
-
-    # Kron reduction: nodes touched only by resistors are eliminated exactly, once, before
-    # the frequency sweep (capacitors, drivers, sources and senses stay on kept nodes).
-    keep = np.zeros(size, dtype=bool)
-    keep[n_nodes:] = True
-    keep |= np.any(c_mat != 0, axis=1) | np.any(rhs != 0, axis=1) | np.any(sense_mat != 0, axis=0)
-    for t in net.transducers:
-        for node in (t.a, t.b):
-            if node in index:
-                keep[index[node]] = True
-    keep[:n_nodes] |= np.any(g_mat[n_nodes:, :n_nodes] != 0, axis=0)
-    kept, gone = np.flatnonzero(keep), np.flatnonzero(~keep)
-    g_ee_inv_g_ek = np.linalg.solve(g_mat[np.ix_(gone, gone)], g_mat[np.ix_(gone, kept)])
-    g_red = g_mat[np.ix_(kept, kept)] - g_mat[np.ix_(kept, gone)] @ g_ee_inv_g_ek
-    pos = {int(k): i for i, k in enumerate(kept)}
-
-    a_mat = g_red[None, :, :] + 1j * w[:, None, None] * c_mat[np.ix_(kept, kept)][None, :, :]
-    for t in net.transducers:
-        y = 1.0 / transducer_z(t, freqs)
-        ia = pos.get(index[t.a]) if t.a in index else None
-        ib = pos.get(index[t.b]) if t.b in index else None
-        if ia is not None:
-            a_mat[:, ia, ia] += y
-        if ib is not None:
-            a_mat[:, ib, ib] += y
-        if ia is not None and ib is not None:
-            a_mat[:, ia, ib] -= y
-            a_mat[:, ib, ia] -= y
-
-    x_kept = np.linalg.solve(a_mat, np.broadcast_to(rhs[kept], (len(freqs), len(kept),
-                                                                  rhs.shape[1])))
-    transfer = np.matmul(sense_mat[:, kept], x_kept)
-    node_voltages = None
-    if keep_nodes:
-        x = np.zeros((len(freqs), size, rhs.shape[1]), dtype=complex)
-        x[:, kept, :] = x_kept
-        x[:, gone, :] = -np.matmul(g_ee_inv_g_ek, x_kept)
-        node_voltages = x[:, :n_nodes, :]
-    return Solution(freqs, transfer, columns + ground_cols, [s.name for s in net.senses],
-                    nodes, node_voltages)
+    system = _assemble(net, index, freqs, columns)
+    dense = method == "dense" or (method == "auto" and system.size <= DENSE_MAX_UNKNOWNS)
+    transfer, node_voltages = (_solve_dense if dense else _solve_sparse)(system, freqs,
+                                                                         keep_nodes)
+    return Solution(freqs, transfer, columns + [g.name for g in net.ground_sources],
+                    [s.name for s in net.senses], nodes, node_voltages)

@@ -45,7 +45,11 @@ class Response:
 
 def knob_gains(graph: SignalGraph, positions: dict[str, float]) -> np.ndarray:
     """Linear gain of every drive column at the given knob positions."""
-    return np.array([graph.knob_gain(graph.stages[s], positions) for s in graph.drive_stage])
+    per_stage: dict[str, float] = {}
+    for sid in graph.drive_stage:
+        if sid not in per_stage:
+            per_stage[sid] = graph.knob_gain(graph.stages[sid], positions)
+    return np.array([per_stage[sid] for sid in graph.drive_stage])
 
 
 def respond(graph: SignalGraph, positions: dict[str, float],

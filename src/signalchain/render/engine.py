@@ -253,10 +253,16 @@ class Renderer:
                 x[j, done:done + count] += table[start:start + count]
 
     def process(self, program: np.ndarray) -> dict[str, np.ndarray]:
-        """Render one block of the program (frames × 2) into each listener's ears (frames × 2)."""
+        """Render one block of the program (frames × 2) into each listener's ears (frames × 2).
+
+        Blocks of any length are accepted; those longer than one second are worked
+        through in one-second pieces.
+        """
         frames = len(program)
-        if frames > self.samplerate:
-            raise ValueError("blocks longer than one second are not supported")
+        if frames > self.samplerate:  # the hum tables hold one second: work in pieces
+            parts = [self.process(program[i:i + self.samplerate])
+                     for i in range(0, frames, self.samplerate)]
+            return {who: np.concatenate([p[who] for p in parts]) for who in parts[0]}
         prog = np.ascontiguousarray(np.asarray(program, dtype=np.float32).T)
         prog_peak = np.abs(prog).max(axis=1) if frames else np.zeros(2)
         sense_peak = np.zeros(0)

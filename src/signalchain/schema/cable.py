@@ -8,7 +8,18 @@ from pydantic import Field, model_validator
 
 from signalchain.schema.common import Provenance, Strict
 from signalchain.schema.device import Connector, Gender
-from signalchain.schema.quantities import LengthM
+from signalchain.schema.quantities import (
+    CatalogId,
+    CPfPerM,
+    EndContactRef,
+    EndId,
+    Label,
+    LengthM,
+    Name,
+    Note,
+    ROhmPerM,
+    doc,
+)
 
 
 class CableEnd(Strict):
@@ -16,15 +27,15 @@ class CableEnd(Strict):
 
     connector: Connector
     gender: Gender = "plug"
-    label: str = ""
+    label: Label = ""
 
 
 class Conductor(Strict):
     """A wire joining contacts at two or more ends (``'left.tip'``, ``'stereo.ring'``)."""
 
-    joins: list[str] = Field(min_length=2)
+    joins: list[EndContactRef] = Field(min_length=2, max_length=64)
     role: Literal["signal", "shield", "power"] = "signal"
-    label: str = ""
+    label: Label = ""
 
 
 class CableSpec(Strict):
@@ -35,18 +46,22 @@ class CableSpec(Strict):
     ``shield_r_ohm_per_m``. Adapters have a fixed length.
     """
 
-    id: str | None = None
+    id: CatalogId | None = None
     kind: Literal["cable", "adapter"] = "cable"
-    name: str = ""
-    ends: dict[str, CableEnd]
-    conductors: list[Conductor]
-    r_ohm_per_m: float = Field(ge=0)
-    shield_r_ohm_per_m: float = Field(ge=0)
-    c_pf_per_m: float = Field(ge=0)
-    default_length_m: LengthM = 1.0
+    name: Name = ""
+    ends: dict[EndId, CableEnd] = Field(min_length=1, max_length=64)
+    conductors: list[Conductor] = Field(max_length=64)
+    r_ohm_per_m: ROhmPerM = Field(description=doc(
+        "resistance of each signal conductor per metre", ROhmPerM))
+    shield_r_ohm_per_m: ROhmPerM = Field(description=doc(
+        "resistance of the shield per metre", ROhmPerM))
+    c_pf_per_m: CPfPerM = Field(description=doc(
+        "capacitance of each signal conductor to the shield per metre", CPfPerM))
+    default_length_m: LengthM = Field(default=1.0, description=doc(
+        "length when a rig does not give one (the only length of an adapter)", LengthM))
     fixed_length: bool = False
     provenance: Provenance = Field(default_factory=Provenance)
-    notes: list[str] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _joins_name_ends(self) -> CableSpec:

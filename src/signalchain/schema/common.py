@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from signalchain.schema.quantities import Note, ProvenancePath, Url
 
 
 class Strict(BaseModel):
-    """Base for every schema model: unknown keys are errors."""
+    """Base for every schema model: unknown keys are errors, NaN and infinities too."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class SourceRef(Strict):
     """Where a value was published."""
 
-    url: str = Field(description="URL of the document the value comes from")
-    note: str = ""
+    url: Url = Field(description="URL of the document the value comes from")
+    note: Note = ""
+
+
+def _source_tag(value: Any) -> str:
+    return "ref" if isinstance(value, dict | SourceRef) else "url"
+
+
+Source = Annotated[Annotated[SourceRef, Tag("ref")] | Annotated[Url, Tag("url")],
+                   Discriminator(_source_tag)]
 
 
 class Provenance(Strict):
@@ -25,9 +37,9 @@ class Provenance(Strict):
     ``*`` matches one path segment (``ports.out*.gain_db``).
     """
 
-    sources: dict[str, SourceRef | str] = Field(default_factory=dict)
-    assumed: dict[str, str] = Field(default_factory=dict,
-                                    description="path -> why this value is assumed")
+    sources: dict[ProvenancePath, Source] = Field(default_factory=dict)
+    assumed: dict[ProvenancePath, Note] = Field(default_factory=dict,
+                                                description="path -> why this value is assumed")
 
     @field_validator("sources", mode="after")
     @classmethod

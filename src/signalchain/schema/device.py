@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from signalchain.schema.budget import limit_value, over_limit
 from signalchain.schema.common import Provenance, Strict
-from signalchain.schema.quantities import Fraction, Hz, Ohm, PositiveOhm, VoltsRms
+from signalchain.schema.quantities import (
+    CatalogId,
+    ChannelId,
+    CmrrDb,
+    ContactRef,
+    CordOhm,
+    CurveZOhm,
+    EarthOhm,
+    Fraction,
+    FreqHz,
+    FullScaleV,
+    GainDb,
+    HeadphoneZOhm,
+    InMaxV,
+    KnobId,
+    Label,
+    LeakageUa,
+    MaxCurrentMa,
+    MaxPowerMw,
+    MaxV,
+    Name,
+    NoiseDbu,
+    Note,
+    PortId,
+    SensitivityDb,
+    TaperDb,
+    TaperPosition,
+    ZCommonModeOhm,
+    ZInOhm,
+    ZOutOhm,
+    doc,
+)
 
 Connector = Literal["trs-6.35", "ts-6.35", "trs-3.5", "ts-3.5", "xlr-3", "combo", "rca",
                     "usb-a", "usb-b", "usb-c", "usb-any"]
@@ -18,7 +59,72 @@ OutputTopology = Literal["impedance", "push-pull", "servo", "transformer"]
 InputTopology = Literal["differential", "transformer"]
 DeviceKind = Literal["computer", "interface", "amp", "headphones", "splitter"]
 Power = Literal["usb-bus", "mains-earthed", "mains-floating", "battery", "none"]
-Taper = Literal["audio", "linear"] | list[tuple[float, float]]
+MAX_TABLE_POINTS = 1000
+"""Most points in a taper or impedance-curve table."""
+
+
+def _table_error(message: str, hint: str) -> PydanticCustomError:
+    return PydanticCustomError("bad_table", "{message}", {"message": message, "hint": hint})
+
+
+def _taper_points(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    for i in range(1, len(points)):
+        (x0, db0), (x1, db1) = points[i - 1], points[i]
+        if x1 <= x0:
+            raise _table_error(
+                f"taper point {i + 1} is at position {x1:g}, not after point {i}'s {x0:g}",
+                "list [position, dB] points with positions rising from 0 to 1")
+        if db1 < db0:
+            raise _table_error(
+                f"taper point {i + 1} ({db1:g} dB) is quieter than point {i} ({db0:g} dB); "
+                "a volume knob's gain cannot fall as it goes up",
+                "list [position, dB] points with dB rising as the knob goes up")
+    return points
+
+
+TaperPoints = Annotated[
+    list[tuple[TaperPosition, TaperDb]],
+    Field(min_length=2, max_length=MAX_TABLE_POINTS),
+    AfterValidator(_taper_points),
+]
+
+
+def _taper_tag(value: Any) -> str:
+    return "named" if isinstance(value, str) else "points"
+
+
+Taper = Annotated[
+    Annotated[Literal["audio", "linear"], Tag("named")] | Annotated[TaperPoints, Tag("points")],
+    Discriminator(_taper_tag),
+]
+
+
+def _curve_points(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    for i in range(1, len(points)):
+        f0, f1 = points[i - 1][0], points[i][0]
+        if f1 <= f0:
+            raise _table_error(
+                f"z_curve point {i + 1} is at {f1:g} Hz, not above point {i}'s {f0:g} Hz",
+                "list [frequency_hz, impedance_ohm] points with rising frequencies")
+    return points
+
+
+ZCurve = Annotated[
+    list[tuple[FreqHz, CurveZOhm]],
+    Field(min_length=2, max_length=MAX_TABLE_POINTS),
+    AfterValidator(_curve_points),
+]
+
+
+def _channels_tag(value: Any) -> str:
+    return "pair" if isinstance(value, dict) else "one"
+
+
+Channels = Annotated[
+    Annotated[ChannelId, Tag("one")]
+    | Annotated[dict[Literal["left", "right"], ChannelId], Tag("pair")],
+    Discriminator(_channels_tag),
+]
 
 
 class Knob(Strict):
@@ -36,17 +142,21 @@ class Knob(Strict):
         False for a software-only control (a DAW fader or mixer app).
     """
 
-    label: str = ""
-    taper: Taper = "audio"
-    default: Fraction = 0.5
+    label: Label = ""
+    taper: Taper = Field(default="audio", description="'audio', 'linear' or 2 to "
+                         f"{MAX_TABLE_POINTS} [position, dB] points: positions 0..1 rising, "
+                         "dB -200..40 not falling")
+    default: Fraction = Field(default=0.5, description=doc("position used when the rig does "
+                                                           "not set it", Fraction))
     physical: bool = True
 
 
 class NoiseSpec(Strict):
     """A-weighted output noise with no signal, in dBu(A), at both ends of the knob's travel."""
 
-    knob_min_dbu_a: float = Field(description="noise with the knob fully down (post-knob floor)")
-    knob_max_dbu_a: float = Field(description="noise with the knob fully up")
+    knob_min_dbu_a: NoiseDbu = Field(description=doc(
+        "noise with the knob fully down (post-knob floor)", NoiseDbu))
+    knob_max_dbu_a: NoiseDbu = Field(description=doc("noise with the knob fully up", NoiseDbu))
 
     @model_validator(mode="after")
     def _ordered(self) -> NoiseSpec:
@@ -67,7 +177,7 @@ class PortSpec(Strict):
     ring = right).
     """
 
-    label: str = ""
+    label: Label = ""
     connector: Connector
     gender: Gender = "jack"
     direction: Direction
@@ -76,41 +186,56 @@ class PortSpec(Strict):
         default=None, description="balanced outputs: impedance/push-pull/servo/transformer; "
         "balanced inputs: differential/transformer")
     # outputs ---------------------------------------------------------------
-    feeds: str | dict[Literal["left", "right"], str] | None = None
-    knob: str | None = Field(default=None, description="device knob that sets this output")
-    v_rms_at_0dbfs: VoltsRms | None = Field(
-        default=None, description="output for a full-scale sine with the knob fully up "
-        "(interfaces); differential level for balanced outputs")
-    gain_db: float | None = Field(default=None, description="input-to-output gain with the knob "
-                                  "fully up (amps)")
-    z_out_ohm: Ohm | None = Field(default=None, description="output impedance per driven leg")
-    max_v_rms: VoltsRms | None = Field(default=None, description="largest clean output, RMS "
-                                       "(differential for balanced outputs)")
-    max_i_ma: float | None = Field(default=None, gt=0, description="current limit per leg, mA RMS")
+    feeds: Channels | None = Field(default=None, description="internal channel: 'L', or "
+                                   "{left: L, right: R} for a stereo port")
+    knob: KnobId | None = Field(default=None, description="device knob that sets this output")
+    v_rms_at_0dbfs: FullScaleV | None = Field(default=None, description=doc(
+        "output for a full-scale sine with the knob fully up (interfaces); differential level "
+        "for balanced outputs", FullScaleV))
+    gain_db: GainDb | None = Field(default=None, description=doc(
+        "input-to-output gain with the knob fully up (amps)", GainDb))
+    z_out_ohm: ZOutOhm | None = Field(default=None, description=doc(
+        "output impedance per driven leg", ZOutOhm))
+    max_v_rms: MaxV | None = Field(default=None, description=doc(
+        "largest clean output, RMS (differential for balanced outputs)", MaxV))
+    max_i_ma: MaxCurrentMa | None = Field(default=None, description=doc(
+        "current limit per leg, mA RMS", MaxCurrentMa))
     noise: NoiseSpec | None = None
-    z_common_mode_ohm: PositiveOhm | None = Field(
-        default=None, description="servo outputs: impedance that sets each leg's common mode")
+    z_common_mode_ohm: ZCommonModeOhm | None = Field(default=None, description=doc(
+        "servo outputs: impedance that sets each leg's common mode", ZCommonModeOhm))
     # inputs ----------------------------------------------------------------
-    senses: str | dict[Literal["left", "right"], str] | None = None
-    z_in_ohm: PositiveOhm | None = Field(default=None, description="input impedance per leg "
-                                         "(differential impedance for balanced inputs)")
-    cmrr_db: float | None = Field(default=None, gt=0)
-    max_in_v_rms: VoltsRms | None = None
+    senses: Channels | None = Field(default=None, description="internal channel: 'L', or "
+                                    "{left: L, right: R} for a stereo port")
+    z_in_ohm: ZInOhm | None = Field(default=None, description=doc(
+        "input impedance per leg (differential impedance for balanced inputs)", ZInOhm))
+    cmrr_db: CmrrDb | None = Field(default=None, description=doc(
+        "common-mode rejection of a balanced input", CmrrDb))
+    max_in_v_rms: InMaxV | None = Field(default=None, description=doc(
+        "largest input before clipping, RMS", InMaxV))
     # captive plugs (headphones, splitters) --------------------------------
     captive: bool = Field(default=False, description="a plug on a cord, not a socket")
 
+    @field_validator("feeds", "senses")
+    @classmethod
+    def _channels_fit_signal(cls, value: str | dict[str, str] | None,
+                             info: ValidationInfo) -> str | dict[str, str] | None:
+        signal = info.data.get("signal")
+        name = info.field_name
+        if value is None or signal is None:
+            return value
+        if signal == "stereo" and not isinstance(value, dict):
+            raise ValueError(f"a stereo port's {name} is {{left: L, right: R}}, not {value!r}")
+        if signal == "stereo" and isinstance(value, dict) and len(value) != 2:
+            missing = " and ".join(s for s in ("left", "right") if s not in value)
+            raise ValueError(f"a stereo port's {name} needs both sides, {{left: L, right: R}}; "
+                             f"{missing} is missing")
+        if signal != "stereo" and isinstance(value, dict):
+            raise ValueError(f"a {signal} port carries one channel: {name} is a channel name "
+                             f"such as 'L', not {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> PortSpec:
-        stereo = self.signal == "stereo"
-        for name in ("feeds", "senses"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if stereo and not isinstance(value, dict):
-                raise ValueError(f"a stereo port's {name} is {{left: L, right: R}}, not {value!r}")
-            if not stereo and isinstance(value, dict):
-                raise ValueError(f"a {self.signal} port carries one channel: {name} is a channel "
-                                 f"name such as 'L', not {value!r}")
         if self.direction == "out" and self.feeds is not None:
             missing = [f for f in ("z_out_ohm", "max_v_rms", "noise") if getattr(self, f) is None]
             if self.v_rms_at_0dbfs is None and self.gain_db is None:
@@ -142,16 +267,23 @@ class PortSpec(Strict):
 class HeadphoneSpec(Strict):
     """Transducer data of a pair of headphones (both sides alike)."""
 
-    z_ohm: PositiveOhm = Field(description="nominal impedance per side")
-    sensitivity_db_per_mw: float | None = None
-    sensitivity_db_per_v: float | None = None
-    sensitivity_freq_hz: Hz = 1000.0
-    z_curve: list[tuple[float, float]] | None = Field(
-        default=None, description="[[frequency_hz, impedance_ohm], ...] measured curve")
-    max_power_mw: float | None = Field(default=None, gt=0)
-    cord_r_ohm: Ohm = Field(default=0.1, description="resistance of each cord conductor")
-    adapter_included: str | None = Field(default=None, description="catalog id of an adapter "
-                                         "that comes in the box")
+    z_ohm: HeadphoneZOhm = Field(description=doc("nominal impedance per side", HeadphoneZOhm))
+    sensitivity_db_per_mw: SensitivityDb | None = Field(default=None, description=doc(
+        "sound pressure for 1 mW, dB SPL", SensitivityDb))
+    sensitivity_db_per_v: SensitivityDb | None = Field(default=None, description=doc(
+        "sound pressure for 1 V RMS, dB SPL", SensitivityDb))
+    sensitivity_freq_hz: FreqHz = Field(default=1000.0, description=doc(
+        "frequency the sensitivity is given at", FreqHz))
+    z_curve: ZCurve | None = Field(
+        default=None, description="[[frequency_hz, impedance_ohm], ...] measured curve: 2 to "
+        f"{MAX_TABLE_POINTS} points, frequencies rising within 1 Hz..100 kHz, impedances "
+        "1 ohm..100 kohm")
+    max_power_mw: MaxPowerMw | None = Field(default=None, description=doc(
+        "largest input power, mW", MaxPowerMw))
+    cord_r_ohm: CordOhm = Field(default=0.1, description=doc(
+        "resistance of each cord conductor", CordOhm))
+    adapter_included: CatalogId | None = Field(default=None, description="catalog id of an "
+                                               "adapter that comes in the box")
 
     @model_validator(mode="after")
     def _one_sensitivity(self) -> HeadphoneSpec:
@@ -163,30 +295,41 @@ class HeadphoneSpec(Strict):
 class PowerSpec(Strict):
     """How a device is powered, which decides its ground path."""
 
-    leakage_ua: float | None = Field(default=None, ge=0, description="mains-floating: leakage "
-                                     "current from the supply into the device's ground, µA")
-    earth_r_ohm: Ohm | None = Field(default=None, description="mains-earthed: resistance of the "
-                                    "protective-earth path to the outlet")
+    leakage_ua: LeakageUa | None = Field(default=None, description=doc(
+        "mains-floating: leakage current from the supply into the device's ground, µA",
+        LeakageUa))
+    earth_r_ohm: EarthOhm | None = Field(default=None, description=doc(
+        "mains-earthed: resistance of the protective-earth path to the outlet", EarthOhm))
 
 
 class DeviceSpec(Strict):
     """A piece of gear: catalog entry or inline device in a rig file."""
 
-    id: str | None = Field(default=None, description="catalog id (catalog entries only)")
+    id: CatalogId | None = Field(default=None, description="catalog id (catalog entries only)")
     kind: DeviceKind
-    name: str = ""
+    name: Name = ""
     power: Power = "none"
     power_details: PowerSpec = Field(default_factory=PowerSpec)
-    ports: dict[str, PortSpec] = Field(default_factory=dict)
-    knobs: dict[str, Knob] = Field(default_factory=dict)
-    program_channels: list[str] = Field(
+    ports: dict[PortId, PortSpec] = Field(default_factory=dict, description="ports by name "
+                                          "(at most the ports-per-device limit, 64 by default)")
+    knobs: dict[KnobId, Knob] = Field(default_factory=dict)
+    program_channels: list[ChannelId] = Field(
         default_factory=lambda: ["L", "R"],
         description="interfaces: internal channels fed by the computer's program, in order")
-    links: list[list[str]] = Field(default_factory=list, description="passive devices: groups of "
-                                   "'port.contact' wired together")
+    links: list[list[ContactRef]] = Field(default_factory=list, description="passive devices: "
+                                          "groups of 'port.contact' wired together")
     headphones: HeadphoneSpec | None = None
     provenance: Provenance = Field(default_factory=Provenance)
-    notes: list[str] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _not_too_many_ports(cls, v: Any) -> Any:
+        if isinstance(v, dict) and len(v) > limit_value("ports-per-device"):
+            message, hint = over_limit("ports-per-device", "the device's number of ports",
+                                       len(v), suggest=len(v))
+            raise PydanticCustomError("limit", "{message}", {"message": message, "hint": hint})
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> DeviceSpec:
@@ -198,4 +341,13 @@ class DeviceSpec(Strict):
         if self.kind == "headphones" and self.headphones is None:
             raise ValueError("a headphones device needs a 'headphones:' section "
                              "(impedance, sensitivity)")
+        if self.kind == "headphones":
+            captive = [name for name, port in self.ports.items() if port.captive]
+            if len(captive) != 1:
+                found = ", ".join(captive) if captive else "none"
+                hint = ("add 'captive: true' to its plug port" if not captive
+                        else "headphones have one plug: keep 'captive: true' on one port")
+                raise PydanticCustomError("captive", "{message}", {
+                    "message": "a headphones device needs exactly one captive plug port "
+                    f"(found {found})", "hint": hint})
         return self

@@ -2,12 +2,23 @@
 
 Errors name the file, line and column, the YAML path, the bad value and what
 would be valid; pydantic's raw messages never reach the user.
+
+Untrusted input cannot make reading expensive: only regular files are read, and
+at most the ``rig-bytes`` limit of them; while the document is composed, its
+nodes are counted (``yaml-nodes``, counting every alias as the whole node it
+stands for, memoised so the count is linear in the text) and its nesting is
+bounded (``yaml-depth``, also through aliases); self-referential aliases are
+refused. See :mod:`signalchain.limits`.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import os
+import stat
 import typing
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,9 +26,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
+from signalchain import limits
 from signalchain.errors import Diagnostic, Location, RigValidationError, error_at
+from signalchain.schema.budget import over_limit
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -92,38 +108,257 @@ def round_trip_yaml() -> YAML:
     return yaml
 
 
+class _CostError(Exception):
+    """The document is over a cost limit (raised while composing, turned into a diagnostic)."""
+
+    def __init__(self, message: str, hint: str, mark: Any, code: str = "limit"):
+        super().__init__(message)
+        self.message, self.hint, self.mark, self.code = message, hint, mark, code
+
+
+class _LimitedComposer(Composer):
+    """A composer that bounds the document's cost before anything is built from it.
+
+    For every node it records the size (nodes, counting an alias as the whole node
+    it stands for) and the depth (nested collections, also through aliases) of the
+    document it roots, from its children's records: one pass, linear in the text,
+    however the aliases multiply. An alias to a node still being composed is a cycle.
+    """
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False
+        now = limits.current()
+        self._max_nodes = now.yaml_nodes
+        self._max_depth = now.yaml_depth
+        self._composed = 0
+        self._level = 0
+        self._size: dict[int, int] = {}
+        self._depth: dict[int, int] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self._size:
+                raise _CostError(
+                    f"alias *{event.anchor} refers to a node that contains it (a "
+                    "self-referential alias)", "copy the values instead of aliasing the "
+                    "enclosing node", event.start_mark, code="yaml-cycle")
+            return super().compose_node(parent, index)
+        self._composed += 1
+        if self._composed > self._max_nodes:
+            message, hint = over_limit("yaml-nodes", "the YAML document's number of nodes",
+                                       f"more than {self._max_nodes}")
+            raise _CostError(message, hint, event.start_mark)
+        collection = isinstance(event, MappingStartEvent | SequenceStartEvent)
+        self._level += collection
+        if self._level > self._max_depth:
+            message, hint = over_limit("yaml-depth", "the YAML document's nesting",
+                                       f"more than {self._max_depth} levels")
+            raise _CostError(message, hint, event.start_mark)
+        node = super().compose_node(parent, index)
+        self._level -= collection
+        self._measure(node)
+        return node
+
+    def _measure(self, node: Any) -> None:
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = node.value
+        else:
+            children = []
+        size = 1 + sum(self._size[id(c)] for c in children)
+        depth = int(isinstance(node, MappingNode | SequenceNode)) + max(
+            (self._depth[id(c)] for c in children), default=0)
+        self._size[id(node)] = size
+        self._depth[id(node)] = depth
+        if size > self._max_nodes:
+            message, hint = over_limit(
+                "yaml-nodes", "the YAML document's number of nodes (with aliases expanded)",
+                f"{size} or more" if size < 10**12 else "more than 10**12")
+            raise _CostError(message, hint, node.start_mark)
+        if depth > self._max_depth:
+            message, hint = over_limit("yaml-depth", "the YAML document's nesting (with "
+                                       "aliases expanded)", f"{depth} levels or more")
+            raise _CostError(message, hint, node.start_mark)
+
+
+def _loader() -> YAML:
+    yaml = round_trip_yaml()
+    yaml.Composer = _LimitedComposer
+    return yaml
+
+
+def _utf8_size_over(text: str, limit: int) -> int | None:
+    """The UTF-8 size of ``text`` if it is over ``limit`` bytes, else None."""
+    if len(text) * 4 <= limit:
+        return None
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    return size if size > limit else None
+
+
+def _flow_nesting_over(text: str, limit: int) -> tuple[int, int] | None:
+    """Where a line opens more than ``limit`` flow collections (``[``/``{``), if one does.
+
+    ruamel's scanner keeps a possible simple key per open flow level and rescans all of
+    them for every token of a line (up to 1024 characters ahead), so a line of a
+    thousand ``[`` costs a second before the composer can refuse its depth. Counting
+    brackets per line is a cheap, conservative pre-check: brackets inside quoted text
+    count too, which only matters for a line with more than ``limit`` unclosed ones.
+    Returns 1-based (line, column) or None.
+    """
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count("[") + line.count("{") <= limit:
+            continue
+        depth = 0
+        for column, char in enumerate(line, start=1):
+            if char in "[{":
+                depth += 1
+                if depth > limit:
+                    return number, column
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return None
+
+
+def _mark_location(filename: str, mark: Any) -> Location:
+    if mark is None:
+        return Location(filename)
+    return Location(filename, mark.line + 1, mark.column + 1)
+
+
 def parse_yaml(text: str, filename: str) -> YamlDocument:
-    """Parse YAML text; syntax errors become a :class:`RigValidationError` with a location."""
+    """Parse YAML text; syntax errors become a :class:`RigValidationError` with a location.
+
+    Raises
+    ------
+    RigValidationError
+        For invalid YAML, and for documents over the ``rig-bytes``, ``yaml-nodes`` or
+        ``yaml-depth`` limits or with a self-referential alias.
+    """
+    size = _utf8_size_over(text, limits.current().rig_bytes)
+    if size is not None:
+        message, hint = over_limit("rig-bytes", "the document's size", f"{size} bytes",
+                                   suggest=size)
+        raise RigValidationError([error_at(message, Location(filename), hint=hint,
+                                           code="limit")])
+    deep = _flow_nesting_over(text, limits.current().yaml_depth)
+    if deep is not None:
+        message, hint = over_limit("yaml-depth", "the YAML document's nesting",
+                                   f"more than {limits.current().yaml_depth} levels")
+        raise RigValidationError([error_at(message, Location(filename, *deep), hint=hint,
+                                           code="limit")])
     try:
-        data = round_trip_yaml().load(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = _loader().load(text)
+    except _CostError as exc:
+        raise RigValidationError([error_at(exc.message, _mark_location(filename, exc.mark),
+                                           hint=exc.hint, code=exc.code)]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise RigValidationError([error_at(f"YAML syntax error: {problem}", loc,
+        raise RigValidationError([error_at(f"YAML syntax error: {problem}",
+                                           _mark_location(filename, mark),
                                            hint="check indentation, colons and quotes near "
                                            "this line", code="yaml-syntax")]) from None
     except YAMLError as exc:
-        raise RigValidationError([error_at(f"YAML error: {exc}", Location(filename),
+        raise RigValidationError([error_at(f"YAML error: {_short(exc)}", Location(filename),
                                            code="yaml-syntax")]) from None
+    except RecursionError:
+        message, hint = over_limit("yaml-depth", "the YAML document's nesting",
+                                   "too deep for this Python")
+        raise RigValidationError([error_at(message, Location(filename), hint="lower the "
+                                           "nesting; " + hint, code="limit")]) from None
+    except Exception as exc:  # noqa: BLE001 - ruamel raises plain errors for odd scalars
+        # e.g. an integer of more than 4300 digits (ValueError from int())
+        raise RigValidationError([error_at(f"YAML error: cannot read a value: {_short(exc)}",
+                                           Location(filename), code="yaml-syntax")]) from None
     return YamlDocument(data, filename, text)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return repr(text[:200])[1:-1]
+
+
+def _refuse(path: Path, message: str, code: str = "no-file", hint: str = "") -> RigValidationError:
+    return RigValidationError([error_at(message, Location(str(path)), hint=hint, code=code)])
+
+
+def read_limited(path: str | Path, what: str = "rig file") -> str:
+    """Read a regular file of at most ``rig-bytes`` bytes as UTF-8 text.
+
+    The file is opened without blocking (a FIFO cannot hang the reader) and refused
+    unless it is a regular file (not a FIFO, device, directory or socket); no more
+    than one byte past the limit is ever read (``/dev/zero`` cannot exhaust memory).
+
+    Raises
+    ------
+    RigValidationError
+        For missing, unreadable, special, oversized or non-UTF-8 files.
+    """
+    p = Path(path)
+    limit = limits.current().rig_bytes
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(p, flags)
+    except FileNotFoundError:
+        raise _refuse(p, f"no such file: {p}") from None
+    except IsADirectoryError:
+        raise _refuse(p, f"{p} is a directory, not a {what}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket
+            raise _refuse(p, f"{p} is a socket, not a {what}") from None
+        raise _refuse(p, f"cannot read {p}: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+                    if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                    or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "not a regular file")
+            raise _refuse(p, f"{p} is {kind}, not a {what}",
+                          hint=f"give the path of a {what} (a regular file)")
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(limit + 1 - total, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except BlockingIOError:
+        raise _refuse(p, f"cannot read {p}: it would block (not a regular file)") from None
+    except OSError as exc:
+        raise _refuse(p, f"cannot read {p}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        message, hint = over_limit("rig-bytes", f"{p}'s size", f"more than {limit} bytes",
+                                   suggest=_at_least(p, limit))
+        raise _refuse(p, message, code="limit", hint=hint)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _refuse(p, f"cannot read {p}: not UTF-8 text (byte {exc.start + 1})",
+                      hint="save the file as UTF-8") from None
+
+
+def _at_least(path: Path, limit: int) -> int:
+    """A limit that would admit the (regular) file at ``path``."""
+    try:
+        return max(path.stat().st_size, limit + 1)
+    except OSError:
+        return limit * 2
 
 
 def read_yaml(path: str | Path) -> YamlDocument:
     """Read and parse a YAML file; unreadable files become clear errors."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RigValidationError([error_at(f"no such file: {p}", Location(str(p)),
-                                           code="no-file")]) from None
-    except IsADirectoryError:
-        raise RigValidationError([error_at(f"{p} is a directory, not a rig file",
-                                           Location(str(p)), code="no-file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RigValidationError([error_at(f"cannot read {p}: {exc}", Location(str(p)),
-                                           code="no-file")]) from None
-    return parse_yaml(text, str(p))
+    return parse_yaml(read_limited(path), str(path))
 
 
 def _all_field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
@@ -152,11 +387,25 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_CUSTOM = {"out_of_range", "bad_id", "bad_text", "bad_table", "limit", "captive"}
+MAX_DIAGNOSTICS = 50
+"""Most schema errors reported for one document (the rest are counted)."""
+
+
 def _message(err: dict[str, Any], known_fields: set[str]) -> tuple[str, str]:
     kind = err["type"]
     loc = err["loc"]
     last = loc[-1] if loc else ""
     value = err.get("input")
+    if kind in _CUSTOM:
+        return err["msg"], str(err.get("ctx", {}).get("hint", ""))
+    if kind in ("too_short", "too_long"):
+        ctx = err.get("ctx", {})
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        word = "at least" if kind == "too_short" else "at most"
+        return (f"needs {word} {bound} entries, not {ctx.get('actual_length', '?')}", "")
+    if kind == "finite_number":
+        return f"{_describe(value)} is not a finite number", "write a finite number"
     if kind == "missing":
         return f"missing required field {last!r}", f"add '{last}:'"
     if kind == "extra_forbidden":
@@ -183,11 +432,21 @@ def validate(model: type[M], doc: YamlDocument, data: Any | None = None,
     raw = doc.data if data is None else data
     try:
         return model.model_validate(_plain(raw))
+    except RecursionError:
+        message, hint = over_limit("yaml-depth", "the YAML document's nesting",
+                                   "too deep for this Python")
+        raise RigValidationError([error_at(message, Location(doc.filename), hint=hint,
+                                           code="limit")]) from None
     except ValidationError as exc:
         known = _all_field_names(model)
         diags: list[Diagnostic] = []
         seen: set[tuple[str, str]] = set()
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        for err in errors:
+            if len(diags) == MAX_DIAGNOSTICS:
+                diags.append(error_at(f"... and more errors ({len(errors)} in all); fix "
+                                      "these first", Location(doc.filename), code="schema"))
+                break
             full = path_prefix + tuple(err["loc"])
             location, dotted = doc.location(full)
             message, hint = _message(err, known)

@@ -1,27 +1,328 @@
-"""Annotated field types that accept the units people write (``3 m``, ``60%``, ``300 Ω``)."""
+"""Annotated field types: quantities with units and physical ranges, identifiers, free text.
+
+Quantities accept the units people write (``3 m``, ``60%``, ``300 Ω``, ``+4 dBu``),
+refuse NaN and infinities however they are written (``.nan``, ``1e999``,
+``'1e400 ohm'``) and check a finite, physically sensible :class:`Range`. The range
+is stated in the generated JSON Schema with the standard keywords ``minimum``,
+``maximum``, ``exclusiveMinimum`` and ``exclusiveMaximum`` (pydantic would emit its
+own ``gt``/``le`` keys for a constrained type with a ``BeforeValidator``, which JSON
+Schema tools ignore), and in each field's description.
+
+Identifiers (device, port, knob names ...) and catalog ids are restricted to safe
+patterns: they become file names, netlist node names and terminal output. Free
+text (names, labels, notes) may not contain control characters or Unicode bidi
+overrides, and is bounded in length.
+"""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from signalchain import units
 
 
-def _unit(parse: Callable[[Any], float]) -> BeforeValidator:
-    """Validator that parses a number or a string with units (editors see ``number | string``)."""
-    return BeforeValidator(parse, json_schema_input_type=float | str)
+# --------------------------------------------------------------- quantities
+@dataclass(frozen=True)
+class Range:
+    """A closed or half-open interval of valid values, with its unit and the reason for it.
+
+    Parameters
+    ----------
+    unit : str
+        Unit of the value after parsing (``'ohm'``, ``'V'``, ``''`` for a ratio).
+    low, high : float
+        The bounds (always finite).
+    low_open, high_open : bool
+        Whether a bound itself is excluded.
+    why : str
+        Why these bounds are physically sensible (shown as the hint of an error).
+    """
+
+    unit: str
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+    why: str = ""
+
+    def __contains__(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def text(self) -> str:
+        """``'between 0.001 and 1e+06 ohm'`` or ``'more than 0 and at most 100 V'``."""
+        unit = f" {self.unit}" if self.unit else ""
+        if not self.low_open and not self.high_open:
+            return f"between {_g(self.low)} and {_g(self.high)}{unit}"
+        low = f"more than {_g(self.low)}" if self.low_open else f"at least {_g(self.low)}"
+        high = f"less than {_g(self.high)}" if self.high_open else f"at most {_g(self.high)}"
+        return f"{low} and {high}{unit}"
+
+    def json_schema(self) -> dict[str, Any]:
+        """The bounds as standard JSON Schema keywords."""
+        schema: dict[str, Any] = {"type": "number"}
+        schema["exclusiveMinimum" if self.low_open else "minimum"] = self.low
+        schema["exclusiveMaximum" if self.high_open else "maximum"] = self.high
+        return schema
+
+    def check(self, value: float, written: object) -> float:
+        """Return ``value`` if it is in range, else raise an ``out_of_range`` error."""
+        if value in self:
+            return value
+        shown = units._show(written)
+        converted = f"{_g(value)}{' ' + self.unit if self.unit else ''}"
+        if isinstance(written, str) and written.strip() != converted:
+            shown += f" ({converted})"
+        raise PydanticCustomError("out_of_range", "{message}", {
+            "message": f"{shown} is out of range: must be {self.text()}", "hint": self.why})
+
+    def parse(self, parse: Callable[[object], float], written: object) -> float:
+        """``parse(written)`` checked against this range; unreadable values name the range."""
+        try:
+            value = parse(written)
+        except ValueError as exc:
+            message = str(exc)
+            if self.text() not in message:
+                message += f"; valid: {self.text()}"
+            raise PydanticCustomError("out_of_range", "{message}", {
+                "message": message, "hint": self.why}) from None
+        return self.check(value, written)
 
 
-LengthM = Annotated[float, _unit(units.parse_length_m),
-                    Field(description="length in metres; '3 m', '10 ft' or a number")]
-Fraction = Annotated[float, _unit(units.parse_fraction),
-                     Field(description="knob position 0..1; '60%' also accepted")]
-Ohm = Annotated[float, _unit(units.parse_ohm),
-                Field(description="impedance in ohm; '300 ohm', '300 Ω', '10k'")]
-PositiveOhm = Annotated[float, _unit(units.parse_ohm), Field(gt=0)]
-Hz = Annotated[float, _unit(units.parse_hz), Field(gt=0)]
-VoltsRms = Annotated[float, _unit(units.parse_level_v),
-                     Field(ge=0, description="RMS voltage; '+4 dBu', '-10 dBV', '1.2 V'")]
+def _g(value: float) -> str:
+    return f"{value:g}"
+
+
+def quantity(parse: Callable[[object], float], valid: Range, *, strings: bool = True,
+             examples: str = "") -> Any:
+    """A float field type: ``parse`` the written value, then check it is in ``valid``.
+
+    Parameters
+    ----------
+    parse : callable
+        Turns what was written into a finite float (raises ValueError otherwise).
+    valid : Range
+        The valid range after parsing.
+    strings : bool
+        Whether strings with units are accepted (editors then see ``number | string``).
+    examples : str
+        Examples of the string form, for the JSON Schema.
+    """
+    def check(value: object) -> float:
+        return valid.parse(parse, value)
+
+    number = valid.json_schema()
+    schema: dict[str, Any] = number
+    if strings:
+        string: dict[str, Any] = {"type": "string", "maxLength": units.MAX_QUANTITY_CHARS}
+        if examples:
+            string["description"] = f"with a unit, e.g. {examples}"
+        schema = {"anyOf": [number, string]}
+    return Annotated[float, BeforeValidator(check), WithJsonSchema(schema), valid]
+
+
+def range_of(annotation: Any) -> Range:
+    """The :class:`Range` of a type made by :func:`quantity`."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, Range):
+            return meta
+    raise TypeError(f"{annotation!r} has no Range")
+
+
+def doc(text: str, annotation: Any) -> str:
+    """A field description with the quantity's valid range and the reason for it."""
+    valid = range_of(annotation)
+    why = f" ({valid.why})" if valid.why else ""
+    return f"{text}; {valid.text()}{why}"
+
+
+def _ohm(low: float, high: float, why: str, low_open: bool = False) -> Any:
+    return quantity(units.parse_ohm, Range("ohm", low, high, low_open=low_open, why=why),
+                    examples="'300 ohm', '10k', '1 Mohm'")
+
+
+def _volts(high: float, why: str) -> Any:
+    return quantity(units.parse_level_v, Range("V", 0.0, high, low_open=True, why=why),
+                    examples="'+4 dBu', '-10 dBV', '1.2 V'")
+
+
+def _plain(unit: str, low: float, high: float, why: str, *, low_open: bool = False) -> Any:
+    return quantity(units.parse_number, Range(unit, low, high, low_open=low_open, why=why),
+                    strings=False)
+
+
+LengthM = quantity(units.parse_length_m, Range(
+    "m", 0.001, 1000.0, why="from a few millimetres (an adapter) to a long balanced run"),
+    examples="'3 m', '10 ft'")
+Fraction = quantity(units.parse_fraction, Range(
+    "", 0.0, 1.0, why="0 is fully down, 1 fully up"), examples="'60%'")
+TaperPosition = quantity(units.parse_number, Range(
+    "", 0.0, 1.0, why="0 is fully down, 1 fully up"), strings=False)
+TaperDb = _plain("dB", -200.0, 40.0, "a knob attenuates (-200 dB is silence) or adds a "
+                 "little gain")
+# device outputs ----------------------------------------------------------
+FullScaleV = _volts(100.0, "0 dBFS of any line or headphone output is a few volts; 100 V "
+                    "RMS is power-amplifier territory")
+MaxV = _volts(100.0, "line and headphone outputs swing a few volts to a few tens of volts")
+InMaxV = _volts(100.0, "inputs clip somewhere between a few hundred millivolts and a few "
+                "tens of volts")
+GainDb = _plain("dB", -60.0, 60.0, "headphone and line amplifiers have between -60 and "
+                "+60 dB of gain")
+ZOutOhm = _ohm(0.001, 1e6, "from milliohms (a strong headphone amp) to a passive output "
+               "of hundreds of kilohms")
+ZCommonModeOhm = _ohm(0.001, 1e9, "a servo output's common-mode impedance, up to "
+                      "practically open")
+MaxCurrentMa = _plain("mA", 0.0, 10_000.0, "op-amp outputs give tens of mA, headphone "
+                      "amps up to a few A", low_open=True)
+NoiseDbu = _plain("dBu(A)", -200.0, 30.0, "1 mohm of Johnson noise is about -190 dBu; "
+                  "+30 dBu is past any output's clipping point")
+# device inputs -----------------------------------------------------------
+ZInOhm = _ohm(0.1, 1e9, "from a speaker-like load to a practically open input")
+CmrrDb = _plain("dB", 0.0, 160.0, "common-mode rejection of real inputs is 20-130 dB",
+                low_open=True)
+# headphones --------------------------------------------------------------
+HeadphoneZOhm = _ohm(1.0, 10_000.0, "dynamic headphones and earphones are 8-600 ohm; a "
+                     "few vintage ones are a few kilohms")
+CurveZOhm = _ohm(1.0, 100_000.0, "a measured impedance curve peaks at most a few times "
+                 "the nominal impedance")
+SensitivityDb = _plain("dB SPL", 40.0, 160.0, "real headphones give 80-130 dB SPL for "
+                       "1 mW or 1 V")
+FreqHz = quantity(units.parse_hz, Range(
+    "Hz", 1.0, 100_000.0, why="the audio band with an octave or more to spare"),
+    examples="'1 kHz'")
+MaxPowerMw = _plain("mW", 0.0, 10_000.0, "headphones take a few mW to a few W",
+                    low_open=True)
+CordOhm = _ohm(0.001, 100.0, "each cord conductor is a fraction of an ohm to a few ohms",
+               low_open=False)
+# power -------------------------------------------------------------------
+LeakageUa = _plain("µA", 0.0, 10_000.0, "class II supplies leak up to 250 µA (IEC 62368); "
+                   "10 mA is a dangerous fault")
+EarthOhm = _ohm(0.001, 1000.0, "a protective-earth path is well under an ohm; 1 kohm is "
+                "practically no earth")
+# cables ------------------------------------------------------------------
+ROhmPerM = _plain("ohm/m", 0.0, 100.0, "copper conductors are 0.01-5 ohm/m (even 42 AWG "
+                  "is 5.5)")
+CPfPerM = _plain("pF/m", 0.0, 10_000.0, "audio cables are 50-300 pF/m")
+# environment -------------------------------------------------------------
+GroundOffsetV = quantity(units.parse_level_v, Range(
+    "V", 0.0, 50.0, why="a few millivolts on one strip to a few volts between distant "
+    "outlets; 50 V would be a wiring fault"), examples="'10 mV'")
+HarmonicDb = _plain("dB", -200.0, 40.0, "re the fundamental: absent (-200 dB) to a buzz "
+                    "stronger than the hum itself")
+
+
+# -------------------------------------------------------------- identifiers
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_ID = re.compile(ID_PATTERN)
+_ID_RULE = "may only contain letters, digits, '_' and '-' (1 to 64 characters)"
+CATALOG_ID_PATTERN = r"^(?!.*\.\.)[a-z0-9._+-]+(?:/[a-z0-9._+-]+)*$"
+_CATALOG_ID = re.compile(CATALOG_ID_PATTERN)
+CATALOG_ID_MAX = 128
+_CATALOG_RULE = ("may only contain lowercase letters, digits, '.', '_', '-', '+' and '/' "
+                 f"(no '..', no leading, trailing or double '/', at most {CATALOG_ID_MAX} "
+                 "characters)")
+
+
+def _bad(kind: str, message: str, hint: str = "") -> PydanticCustomError:
+    return PydanticCustomError(kind, "{message}", {"message": message, "hint": hint})
+
+
+def identifier(noun: str) -> Any:
+    """A name of the user's choosing (``noun``: ``'device id'``), letters, digits, _ and -."""
+    def check(value: str) -> str:
+        if not _ID.fullmatch(value):
+            raise _bad("bad_id", f"{noun} {units._show(value)} {_ID_RULE}",
+                       "rename it, e.g. 'alice', 'out_1' or 'hm-4'")
+        return value
+
+    return Annotated[str, AfterValidator(check), WithJsonSchema(
+        {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 64})]
+
+
+def reference(form: str, parts: tuple[int, ...] = (2,)) -> Any:
+    """A dotted reference such as ``'device.port'`` (``parts``: allowed numbers of names)."""
+    one = "[A-Za-z0-9_-]{1,64}"
+    alternatives = "|".join(r"\.".join([one] * n) for n in parts)
+    pattern = rf"^(?:{alternatives})$"
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise _bad("bad_id", f"{units._show(value)} is not {form}: each name {_ID_RULE}, "
+                       "joined by '.'", f"write {form}")
+        return value
+
+    return Annotated[str, AfterValidator(check), WithJsonSchema(
+        {"type": "string", "pattern": pattern, "maxLength": 65 * max(parts)})]
+
+
+def _check_catalog_id(value: str) -> str:
+    if len(value) > CATALOG_ID_MAX or not _CATALOG_ID.fullmatch(value):
+        raise _bad("bad_id", f"catalog id {units._show(value)} {_CATALOG_RULE}",
+                   "catalog ids look like 'focusrite/scarlett-2i2-3rd-gen'; run "
+                   "'signalchain catalog list' to see them")
+    return value
+
+
+CatalogId = Annotated[str, AfterValidator(_check_catalog_id), WithJsonSchema(
+    {"type": "string", "pattern": CATALOG_ID_PATTERN, "minLength": 1,
+     "maxLength": CATALOG_ID_MAX})]
+
+DeviceId = identifier("device id")
+PortId = identifier("port name")
+KnobId = identifier("knob name")
+EndId = identifier("cable end name")
+ChannelId = identifier("channel name")
+OutletId = identifier("outlet name")
+PortRef = reference("'device.port'")
+ContactRef = reference("'port.contact'")
+EndContactRef = reference("'end.contact'")
+PlugRef = reference("a device id or 'device.port'", (1, 2))
+
+
+# ---------------------------------------------------------------- free text
+# C0 controls (newline, ESC ...), DEL, C1 controls, the Unicode line and paragraph
+# separators, bidi embeddings, overrides and isolates, and lone surrogates.
+_FORBIDDEN = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
+_BAD_CHAR = re.compile(f"[{_FORBIDDEN}\\ud800-\\udfff]")
+TEXT_PATTERN = f"^[^{_FORBIDDEN}]*$"
+NAME_MAX = 200
+NOTE_MAX = 2000
+PROGRAM_MAX = 1024
+
+
+def text(noun: str, max_length: int) -> Any:
+    """Free text on one line: no control characters or bidi overrides, at most ``max_length``."""
+    def check(value: str) -> str:
+        if len(value) > max_length:
+            raise _bad("bad_text", f"{noun} is {len(value)} characters long; at most "
+                       f"{max_length} are allowed", "shorten it")
+        bad = _BAD_CHAR.search(value)
+        if bad:
+            char = bad.group()
+            raise _bad("bad_text", f"{noun} {units._show(value)} contains the control "
+                       f"character U+{ord(char):04X} at position {bad.start() + 1}",
+                       "write plain text on one line (no line breaks, escape sequences or "
+                       "bidi overrides); a long note can be split into several notes")
+        return value
+
+    return Annotated[str, AfterValidator(check), WithJsonSchema(
+        {"type": "string", "maxLength": max_length, "pattern": TEXT_PATTERN})]
+
+
+Name = text("the name", NAME_MAX)
+Label = text("the label", NAME_MAX)
+Note = text("the note", NOTE_MAX)
+Url = text("the URL", NOTE_MAX)
+ProvenancePath = text("the provenance path", NAME_MAX)
+ProgramText = text("the program", PROGRAM_MAX)

@@ -2,26 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from signalchain.errors import RigValidationError, error_at
+from signalchain.schema.budget import limit_value, over_limit
 from signalchain.schema.common import Strict
 from signalchain.schema.device import DeviceSpec
-from signalchain.schema.quantities import Fraction, LengthM, VoltsRms
+from signalchain.schema.quantities import (
+    CatalogId,
+    DeviceId,
+    EndId,
+    Fraction,
+    GroundOffsetV,
+    HarmonicDb,
+    KnobId,
+    LengthM,
+    Name,
+    OutletId,
+    PlugRef,
+    PortRef,
+    ProgramText,
+    doc,
+)
+
+if TYPE_CHECKING:
+    from signalchain.schema.loader import YamlDocument
+
+MAX_ADAPTERS = 8
+"""Most adapters in a chain at one cable end or plug."""
 
 
 class Environment(Strict):
     """Where the rig lives: mains frequency and how far apart the outlets' grounds are."""
 
     mains_hz: Literal[50, 60] = 60
-    ground_offset_v: VoltsRms = Field(
-        default=0.01, description="ground-potential difference between two outlets at the mains "
-        "fundamental (default 10 mV: between 'a few millivolts' on one strip and 'a few volts' "
-        "between distant outlets, electrical.md §2)")
-    hum_harmonics_db: dict[int, float] = Field(
+    ground_offset_v: GroundOffsetV = Field(default=0.01, description=doc(
+        "ground-potential difference between two outlets at the mains fundamental (default "
+        "10 mV: between 'a few millivolts' on one strip and 'a few volts' between distant "
+        "outlets, electrical.md §2)", GroundOffsetV))
+    hum_harmonics_db: dict[int, HarmonicDb] = Field(
         default_factory=lambda: {1: 0.0, 2: -20.0, 3: -10.0, 5: -16.0, 7: -22.0, 9: -28.0},
-        description="level of each mains harmonic in the ground voltage, re the fundamental")
+        description=doc("level of each mains harmonic (order 1..30) in the ground voltage, "
+                        "re the fundamental", HarmonicDb))
 
     @field_validator("hum_harmonics_db")
     @classmethod
@@ -35,18 +61,21 @@ class Environment(Strict):
 class DeviceUse(Strict):
     """A catalog device used in a rig, with its knob settings."""
 
-    model: str = Field(description="catalog id, e.g. focusrite/scarlett-2i2-3rd-gen")
-    name: str = ""
-    knobs: dict[str, Fraction] = Field(default_factory=dict)
-    outlet: str | None = Field(default=None, description="mains-earthed devices on the same "
-                               "outlet (or power strip) name share a ground potential")
+    model: CatalogId = Field(description="catalog id, e.g. focusrite/scarlett-2i2-3rd-gen")
+    name: Name = ""
+    knobs: dict[KnobId, Fraction] = Field(default_factory=dict, description=doc(
+        "knob positions by knob name", Fraction))
+    outlet: OutletId | None = Field(default=None, description="mains-earthed devices on the "
+                                    "same outlet (or power strip) name share a ground potential")
 
 
 class InlineDevice(DeviceSpec):
     """A device defined in the rig file itself (same schema as the catalog) plus knob settings."""
 
-    knob_positions: dict[str, Fraction] = Field(default_factory=dict, alias="set")
-    outlet: str | None = None
+    knob_positions: dict[KnobId, Fraction] = Field(default_factory=dict, alias="set",
+                                                   description=doc("knob positions by knob "
+                                                                   "name", Fraction))
+    outlet: OutletId | None = None
 
 
 def _device_tag(value: Any) -> str:
@@ -58,7 +87,7 @@ def _device_tag(value: Any) -> str:
 
 
 DeviceEntry = Annotated[
-    Annotated[str, Tag("catalog-id")] | Annotated[DeviceUse, Tag("catalog-device")]
+    Annotated[CatalogId, Tag("catalog-id")] | Annotated[DeviceUse, Tag("catalog-device")]
     | Annotated[InlineDevice, Tag("inline-device")],
     Discriminator(_device_tag),
 ]
@@ -68,14 +97,14 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Adapters = Annotated[list[str], BeforeValidator(_one_or_many,
-                                                json_schema_input_type=str | list[str])]
+Adapters = Annotated[list[CatalogId], Field(max_length=MAX_ADAPTERS),
+                     BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])]
 
 
 class EndRef(Strict):
     """A cable end plugged into ``device.port``, optionally through adapters."""
 
-    port: str = Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="'device.port'")
+    port: PortRef = Field(description="'device.port'")
     via: Adapters = Field(default_factory=list, description="adapters, from the cable outwards")
 
 
@@ -83,23 +112,35 @@ def _end_ref(value: Any) -> Any:
     return {"port": value} if isinstance(value, str) else value
 
 
-EndRefIn = Annotated[EndRef, BeforeValidator(_end_ref, json_schema_input_type=str | EndRef),
+EndRefIn = Annotated[EndRef, BeforeValidator(_end_ref, json_schema_input_type=PortRef | EndRef),
                      Field(description="'device.port' or {port, via}")]
+
+
+def _ends_tag(value: Any) -> str:
+    return "by-name" if isinstance(value, dict) else "in-order"
+
+
+Ends = Annotated[
+    Annotated[list[EndRefIn], Field(max_length=64), Tag("in-order")]
+    | Annotated[dict[EndId, EndRefIn], Field(max_length=64), Tag("by-name")],
+    Discriminator(_ends_tag),
+]
 
 
 class CableConnection(Strict):
     """``cable: ID`` with ``ends`` in the cable's end order (a list) or by end name (a mapping)."""
 
-    cable: str
-    length: LengthM | None = None
-    ends: list[EndRefIn] | dict[str, EndRefIn]
+    cable: CatalogId
+    length: LengthM | None = Field(default=None, description=doc(
+        "cable length (the catalog's default length if not given)", LengthM))
+    ends: Ends
 
 
 class PlugConnection(Strict):
     """A device with a captive plug (headphones, a Y splitter) plugged ``into`` a port."""
 
-    plug: str = Field(description="device id, or 'device.port' if it has several plugs")
-    into: str = Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="'device.port'")
+    plug: PlugRef = Field(description="device id, or 'device.port' if it has several plugs")
+    into: PortRef = Field(description="'device.port'")
     via: Adapters = Field(default_factory=list, description="adapters, from the plug outwards")
 
 
@@ -126,20 +167,26 @@ class RigSpec(Strict):
     """A rig file (format 1)."""
 
     signalchain: Literal[1] = Field(description="format version; must be 1")
-    name: str = ""
-    program: str = "builtin:music"
+    name: Name = ""
+    program: ProgramText = "builtin:music"
     samplerate: Literal[44100, 48000, 88200, 96000] = Field(
         default=48000, description="sample rate the rig renders at (programs are resampled)")
     environment: Environment = Field(default_factory=Environment)
-    devices: dict[str, DeviceEntry]
-    connections: list[Connection] = Field(default_factory=list)
+    devices: dict[DeviceId, DeviceEntry] = Field(description="devices by id (at most the "
+                                                 "devices limit, 256 by default)")
+    connections: list[Connection] = Field(default_factory=list, description="at most the "
+                                          "connections limit, 512 by default")
 
-    @field_validator("devices")
+    @field_validator("devices", mode="before")
     @classmethod
-    def _ids(cls, v: dict[str, Any]) -> dict[str, Any]:
-        for name in v:
-            if "." in name or not name.strip():
-                raise ValueError(f"device name {name!r} must be non-empty and contain no '.'")
+    def _not_too_many_devices(cls, v: Any) -> Any:
+        _check_count(v, "devices", "the rig's number of devices")
+        return v
+
+    @field_validator("connections", mode="before")
+    @classmethod
+    def _not_too_many_connections(cls, v: Any) -> Any:
+        _check_count(v, "connections", "the rig's number of connections")
         return v
 
     @model_validator(mode="after")
@@ -147,3 +194,33 @@ class RigSpec(Strict):
         if not self.devices:
             raise ValueError("a rig needs at least one device")
         return self
+
+
+def _check_count(value: Any, limit: str, what: str) -> None:
+    if isinstance(value, dict | list) and len(value) > limit_value(limit):
+        message, hint = over_limit(limit, what, len(value), suggest=len(value))
+        raise PydanticCustomError("limit", "{message}", {"message": message, "hint": hint})
+
+
+def check_listener_count(kinds: Mapping[str, str], doc: YamlDocument) -> None:
+    """Refuse a rig with more headphones than the ``listeners`` limit.
+
+    Parameters
+    ----------
+    kinds : mapping
+        Device id -> device kind, once catalog ids are resolved.
+    doc : YamlDocument
+        The rig file, for the location of ``devices:``.
+
+    Raises
+    ------
+    RigValidationError
+        Naming the limit and how to raise it.
+    """
+    listeners = sum(kind == "headphones" for kind in kinds.values())
+    if listeners > limit_value("listeners"):
+        message, hint = over_limit("listeners", "the rig's number of headphones", listeners,
+                                   suggest=listeners)
+        loc, path = doc.location(("devices",))
+        raise RigValidationError([error_at(f"{path}: {message}" if path else message, loc,
+                                           path=path, hint=hint, code="limit")])

@@ -2,8 +2,8 @@
 
 This is where ``signalchain check`` finds what does not plug together: unknown
 ports, plugs that do not fit (with the adapter that would), outputs wired to
-outputs, ports used twice, an interface with no computer, a listener plugged
-into nothing.
+outputs, feedback loops through active stages, ports used twice, an interface
+with no computer, a listener plugged into nothing.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ class BuiltRig:
     """One line per connection, in words."""
     host_linked: set[str] = field(default_factory=set)
     """Interfaces that a computer plays into."""
+    signal_flow: dict[str, list[str]] = field(default_factory=dict)
+    """Active stage (``device.port``) -> the stages it feeds through their devices' inputs,
+    from the wiring (see :func:`signal_flow`); acyclic once :func:`build` accepts the rig."""
 
     @property
     def devices(self) -> dict[str, ResolvedDevice]:
@@ -74,6 +77,31 @@ class _Builder:
 
     # ------------------------------------------------------------ devices
     def add_devices(self) -> None:
+        """Add every device's power and the circuits of the ports connections use.
+
+        A port no connection uses gets no circuit: nothing flows in or out of its contacts,
+        so it cannot change any sense (but for the SPICE-style ``GMIN``, 1e-12 S from each
+        node to earth), and skipping it keeps an unplugged many-port device cheap. Kept
+        conservatively: every captive plug of a device named by ``plug:`` without a port,
+        and every port in a device's ``links`` (wired to other ports inside the device).
+        """
+        plugged: set[tuple[str, str]] = set()
+        for conn in self.rig.spec.connections:
+            if isinstance(conn, CableConnection):
+                ends = conn.ends if isinstance(conn.ends, list) else list(conn.ends.values())
+                refs = [end.port for end in ends]
+            else:
+                refs = [conn.into]
+                pdev = self.rig.devices.get(conn.plug.partition(".")[0])
+                if "." not in conn.plug and pdev is not None:
+                    plugged.update((pdev.name, p) for p, s in pdev.spec.ports.items()
+                                   if s.captive)
+                else:
+                    refs.append(conn.plug)
+            plugged.update((ref.partition(".")[0], ref.partition(".")[2]) for ref in refs)
+        for dev in self.rig.devices.values():
+            for group in dev.spec.links:
+                plugged.update((dev.name, ref.partition(".")[0]) for ref in group)
         earthed = [d for d in self.rig.devices.values() if d.spec.power == "mains-earthed"]
         reference = earthed[0].outlet if earthed else None
         outlets_done: set[str] = set()
@@ -81,6 +109,8 @@ class _Builder:
         for dev in self.rig.devices.values():
             dv.add_power(self.net, dev, reference, env, outlets_done)
             for pname, port in dev.spec.ports.items():
+                if (dev.name, pname) not in plugged:
+                    continue  # no circuit for a port nothing is plugged into
                 if port.direction == "out" and port.feeds is not None:
                     dv.add_output(self.net, dev.name, pname, port)
                 elif port.direction == "in" and port.senses is not None:
@@ -404,6 +434,24 @@ class _Builder:
                     "one amp from two outputs use a stereo breakout (left/right) cable",
                     code="output-to-output"))
 
+    def check_feedback_loops(self, flow: dict[FlowNode, set[FlowNode]]) -> None:
+        """An active stage whose output reaches its own input, directly or through others.
+
+        Such a rig has no stable operating point (it howls or latches), so no figure of it
+        means anything: an error, naming the loop (``amp.out1 → amp.input → amp.out1``).
+        """
+        for cycle in find_loops(flow):
+            names = [name for name, _kind in cycle]
+            text = " → ".join(names)
+            inputs = [name for name, kind in cycle if kind != "out"]
+            dev, _, port = inputs[0].partition(".")
+            index = self.used.get((dev, port), 0)
+            self.errors.append(error_at(
+                f"feedback loop through active stages: {text} (the signal would feed itself "
+                "and howl or latch up)", self.rig.location("connections", index),
+                path=f"connections.{index}", hint=f"unplug the cable into {inputs[0]}: no "
+                "output may feed an input that leads back to it", code="feedback-loop"))
+
     def check_hosts_and_listeners(self) -> list[str]:
         listeners = []
         for dev in self.rig.devices.values():
@@ -473,7 +521,127 @@ def build(rig: ResolvedRig) -> BuiltRig:
     listeners = b.check_hosts_and_listeners()
     if not b.errors:
         b.check_driven_contacts()
+    flow: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    if not b.errors:
+        flow = signal_flow(b.net, rig)
+        b.check_feedback_loops(flow)
     if b.errors:
         raise RigTopologyError(b.errors + b.warnings)
     feeds = b.feeds_and_sharing(listeners)
-    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.bom, b.links, b.host_linked)
+    stage_flow: dict[str, list[str]] = {}
+    for (node, kind), nxt in flow.items():
+        if kind == "out":
+            stage_flow[node] = sorted({o for inp in nxt for o, _k in flow.get(inp, ())})
+    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.bom, b.links, b.host_linked,
+                    stage_flow)
+
+
+FlowNode = tuple[str, str]
+"""A node of the signal-flow graph: ``("dev.port", "out")`` for an active output, or
+``("dev.port", channel)`` for what an input senses of one of its device's internal channels."""
+
+
+def signal_flow(net: Netlist, rig: ResolvedRig) -> dict[FlowNode, set[FlowNode]]:
+    """Which active outputs drive which inputs, and which outputs each input then feeds.
+
+    Derived from the netlist, not from port names: an output reaches an input when one of its
+    driven contacts (a source behind ``z_out``) is conductively joined (wires, mated contacts,
+    passive links) to a contact the input senses. A driven contact joined to a ground contact
+    is shorted and carries nothing on, and a ground contact is never a signal path, so
+    coupling through shared ground returns is not flow. Inside a device, an input's channel
+    feeds every output that carries the same internal channel (as
+    :func:`signalchain.graph.compile.compile_rig` maps them).
+    """
+    sources = {n for d in net.drives for n in (d.pos, d.neg)}
+    grounds = {n for n, (_d, _p, role) in net.contact_roles.items()
+               if role in ("ground", "shield")}
+    stages = set(net.stages())
+    # conductive groups, found once (wires, mated contacts, passive links)
+    adjacency: dict[str, list[str]] = {}
+    for r in net.resistors:
+        if r.conductive:
+            adjacency.setdefault(r.a, []).append(r.b)
+            adjacency.setdefault(r.b, []).append(r.a)
+    group_of: dict[str, frozenset[str]] = {}
+
+    def group(node: str) -> frozenset[str]:
+        if node not in group_of:
+            found, todo = {node}, [node]
+            while todo:
+                for nxt in adjacency.get(todo.pop(), ()):
+                    if nxt not in found:
+                        found.add(nxt)
+                        todo.append(nxt)
+            members = frozenset(found)
+            for n in members:
+                group_of[n] = members
+        return group_of[node]
+
+    flow: dict[FlowNode, set[FlowNode]] = {}
+    for r in net.resistors:
+        if r.a not in sources or r.b not in net.contact_roles:
+            continue
+        dev, port, _role = net.contact_roles[r.b]
+        out: FlowNode = (f"{dev}.{port}", "out")
+        targets = flow.setdefault(out, set())
+        if group(r.b) & grounds:
+            continue  # a shorted leg drives nothing
+        for node in group(r.b):
+            if node not in net.contact_roles:
+                continue
+            idev, iport, role = net.contact_roles[node]
+            spec = rig.devices[idev].spec.ports[iport]
+            if spec.direction != "in" or spec.senses is None:
+                continue
+            roles = spec.channel_roles("senses")
+            channel = roles.get(role, roles.get("hot"))  # a balanced input's cold leg: hot
+            if channel is not None:
+                targets.add((f"{idev}.{iport}", channel))
+    for inputs in list(flow.values()):
+        for name, channel in inputs:
+            dname = name.partition(".")[0]
+            dev = rig.devices[dname]
+            flow[(name, channel)] = {
+                (f"{dname}.{p}", "out") for p, spec in dev.spec.ports.items()
+                if f"{dname}.{p}" in stages and channel in spec.channel_roles("feeds").values()}
+    return flow
+
+
+def find_loops(flow: dict[FlowNode, set[FlowNode]]) -> list[list[FlowNode]]:
+    """Loops in the signal flow: at least one per loop, each once per set of ports.
+
+    Each is a closed path that starts and ends at an output.
+    """
+    loops: list[list[FlowNode]] = []
+    seen_sets: set[frozenset[str]] = set()
+    state: dict[FlowNode, int] = {}  # 1 on the stack, 2 done
+
+    def visit(start: FlowNode) -> None:
+        stack: list[tuple[FlowNode, list[FlowNode]]] = [(start, sorted(flow.get(start, ())))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            nxt = todo.pop(0)
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):]
+                first = min(i for i, (_n, kind) in enumerate(cycle) if kind == "out")
+                cycle = cycle[first:] + cycle[:first]
+                key = frozenset(name for name, _kind in cycle)
+                if key not in seen_sets:
+                    seen_sets.add(key)
+                    loops.append([*cycle, cycle[0]])
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, sorted(flow.get(nxt, ()))))
+
+    for node in sorted(flow):
+        if node not in state:
+            visit(node)
+    return loops

@@ -6,8 +6,40 @@ Output topologies (electrical.md §1.1) are modelled as sources, not rules:
 - impedance-balanced: hot driven behind ``z_out``, cold tied to ground through ``z_out``;
 - push-pull: hot +V/2 and cold -V/2, each ground-referenced behind ``z_out``;
 - servo (cross-coupled): a floating source between the legs whose common mode is held by
-  ``z_common_mode`` to ground, so grounding one leg doubles the other's swing;
+  ``z_common_mode`` to ground, so grounding one leg doubles the other's swing (below);
 - transformer: a floating source with no ground reference.
+
+The servo-balanced (cross-coupled) output
+-----------------------------------------
+A cross-coupled stage mimics a floating transformer winding: its feedback holds the
+*difference* of the legs at ``V_d`` while a weaker common-mode feedback holds their midpoint
+near ground. The model: an ideal floating source ``V_d`` between the two leg sources, each
+leg source tied to ground by ``Z_cm`` (the common mode then sees ``Z_cm/2``), and
+``z_out`` from each leg source to its contact. With ``R_L`` the hot leg's load to ground,
+the hot source sits at (the contact at that times ``R_L/(R_L + z_out)``)
+
+- balanced (equal loads): ±V_d/2, whatever ``Z_cm``;
+- cold open: ``V_d·Z_h/(Z_h + Z_cm)`` with ``Z_h = Z_cm ∥ (z_out + R_L)``
+  ≈ ``(V_d/2)·(1 − Z_cm/(2 R_L))``: −6 dB if ``Z_cm ≪ R_L``;
+- cold grounded: ``V_d·Z_h/(Z_h + Z_c)`` with ``Z_c = Z_cm ∥ z_out``
+  ≈ ``V_d·(1 − z_out/Z_cm)``: 0 dB if ``z_out ≪ Z_cm``.
+
+Electrical.md §1.1 (cold open ≈ −6 dB, cold grounded 0 dB) therefore needs
+``z_out ≪ Z_cm ≪ R_L``; no linear source meets both exactly, and the two errors multiply to
+about ``z_out/(2 R_L)``. :data:`DEFAULT_Z_CM_OHM` = 2 kΩ per leg (1 kΩ common mode, the
+geometric mean of a 100 Ω build-out and a 10 kΩ line input) splits them: into 10 kΩ with
+100 Ω legs, cold open gives −6.9 dB and cold grounded −0.6 dB (the old 10 kΩ per leg gave
+−9.6 dB with the cold leg open).
+
+Limits: ``max_v_rms`` is the differential maximum (schema), so the floating source itself
+is checked against it (sense ``:diff``), never each leg against half of it: a 4-resistor
+balanced input loads hot (2R to ground) and cold (R to a virtual node at V_hot/2) unequally,
+which shifts the common mode a little, and must not count as clipping. What a grounded leg
+costs is the common mode: with one contact grounded the contacts' common mode is half the
+other contact's voltage, and the stage's single-ended maximum is 6 dB below its
+differential one (§1.1 row 8), so the contacts' common mode is checked against
+``max_v_rms/4`` (sense ``:cm``) — exact for a grounded leg (the live contact may reach
+``max_v_rms/2``) and far from binding in balanced use (common mode ≈ 0).
 
 Inputs: stereo and unbalanced inputs load each contact with ``z_in`` to ground and
 sense it against the device ground. Differential balanced inputs are the
@@ -51,8 +83,9 @@ DEFAULT_EARTH_R_OHM = 0.5
 """Protective-earth path resistance when not given (assumed)."""
 DEFAULT_LEAKAGE_UA = 50.0
 """Class II supply leakage when not given (assumed; IEC 62368 limit 250 µA)."""
-DEFAULT_Z_CM_OHM = 10e3
-"""Common-mode impedance of a servo-balanced output when not given (assumed)."""
+DEFAULT_Z_CM_OHM = 2e3
+"""Per-leg common-mode resistance of a servo-balanced output when not given (assumed; see
+the module docstring: between ``z_out`` and the loads, 1 kΩ common mode)."""
 TRANSFORMER_C_F = 200e-12
 """Winding-to-ground capacitance of a transformer port (assumed)."""
 
@@ -150,16 +183,21 @@ def add_output(net: Netlist, dev: str, pname: str, port: PortSpec) -> None:
             z_cm = port.z_common_mode_ohm or DEFAULT_Z_CM_OHM
             net.resistors.append(Resistor(f"{base}.hot.zcm", hot_src, gnd, z_cm))
             net.resistors.append(Resistor(f"{base}.cold.zcm", cold_src, gnd, z_cm))
-            leg_limit = vmax / 2
         else:
             net.capacitors.append(Capacitor(f"{base}.hot.cw", hot_src, gnd, TRANSFORMER_C_F))
             net.capacitors.append(Capacitor(f"{base}.cold.cw", cold_src, gnd, TRANSFORMER_C_F))
-            leg_limit = math.inf
-        _leg(net, dev, pname, port, "hot", "hot", hot_src, leg_limit)
-        _leg(net, dev, pname, port, "cold", "cold", cold_src, leg_limit)
-        if port.topology == "transformer":
-            net.senses.append(Sense(f"{stage}:diff:leg", "leg", ((hot_src, 1.0), (cold_src, -1.0)),
-                                    dev, pname, "hot", vmax))
+        # each leg's own swing is read but not limited: the limits are differential and, for
+        # the servo, common-mode (module docstring)
+        _leg(net, dev, pname, port, "hot", "hot", hot_src, math.inf)
+        _leg(net, dev, pname, port, "cold", "cold", cold_src, math.inf)
+        net.senses.append(Sense(f"{stage}:diff:leg", "leg", ((hot_src, 1.0), (cold_src, -1.0)),
+                                dev, pname, "hot", vmax))
+        if port.topology == "servo":
+            hot_pin = contact_node(dev, pname, ROLES[port.connector]["hot"])
+            cold_pin = contact_node(dev, pname, ROLES[port.connector]["cold"])
+            net.senses.append(Sense(f"{stage}:cm:leg", "leg",
+                                    ((hot_pin, 0.5), (cold_pin, 0.5), (gnd, -1.0)),
+                                    dev, pname, "common-mode", vmax / 4))
     _ground_contact(net, dev, pname, port.connector)
 
 

@@ -8,7 +8,7 @@ from signalchain.catalog.store import Catalog
 from signalchain.errors import Diagnostic, Location, RigTopologyError, error_at
 from signalchain.schema.device import DeviceSpec
 from signalchain.schema.loader import YamlDocument
-from signalchain.schema.rig import DeviceUse, InlineDevice, RigSpec
+from signalchain.schema.rig import DeviceUse, InlineDevice, RigSpec, check_listener_count
 
 
 @dataclass
@@ -63,6 +63,8 @@ def resolve(spec: RigSpec, doc: YamlDocument, catalog: Catalog) -> ResolvedRig:
     ------
     RigTopologyError
         For unknown ids and unknown knob names.
+    RigValidationError
+        For more headphones than the ``listeners`` limit.
     """
     diags: list[Diagnostic] = []
     devices: dict[str, ResolvedDevice] = {}
@@ -99,4 +101,5 @@ def resolve(spec: RigSpec, doc: YamlDocument, catalog: Catalog) -> ResolvedRig:
                                        set(positions) - set(unknown))
     if diags:
         raise RigTopologyError(diags)
+    check_listener_count({n: d.spec.kind for n, d in devices.items()}, doc)
     return ResolvedRig(spec, doc, catalog, devices)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Check what a user of 'pip install signalchain' gets: build a wheel from this checkout, install
+# it (not editable) into a fresh virtual environment, and run 'signalchain demo' there from a
+# folder outside the checkout. Fails if the demo fails or prints "internal error".
+# Needs python3 with venv (scripts/setup.sh installs it) and the package index (or pip's cache).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="$(mktemp -d "${TMPDIR:-/tmp}/signalchain-wheel.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# build from a copy of the sources, so the checkout gets no build/ or egg-info
+mkdir -p "$work/project" "$work/dist" "$work/elsewhere"
+tar -cf - --exclude=__pycache__ --exclude='*.egg-info' pyproject.toml README.md src \
+  | tar -xf - -C "$work/project"
+python3 -m venv "$work/venv"
+pip=("$work/venv/bin/python" -m pip --disable-pip-version-check)
+echo "building the wheel" >&2
+"${pip[@]}" wheel -qq --no-deps -w "$work/dist" "$work/project"
+wheel="$(ls "$work"/dist/signalchain-*.whl)"
+echo "installing $(basename "$wheel") into a fresh virtual environment" >&2
+"${pip[@]}" install -qq "$wheel"
+
+cd "$work/elsewhere"
+installed="$("$work/venv/bin/python" -c 'import signalchain; print(signalchain.__file__)')"
+case "$installed" in
+  "$work/venv/"*) ;;
+  *) echo "error: signalchain was imported from $installed, not from the wheel" >&2; exit 1 ;;
+esac
+echo "running 'signalchain demo' in $PWD (signalchain from $installed)" >&2
+status=0
+"$work/venv/bin/signalchain" demo >"$work/demo.out" 2>&1 || status=$?
+cat "$work/demo.out"
+if [ "$status" -ne 0 ]; then
+  echo "error: 'signalchain demo' from the wheel exited with $status" >&2
+  exit 1
+fi
+if grep -q "internal error" "$work/demo.out"; then
+  echo "error: 'signalchain demo' from the wheel printed an internal error" >&2
+  exit 1
+fi
+echo "wheel check passed: $(basename "$wheel") installs and runs the demo" >&2
