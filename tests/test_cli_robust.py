@@ -137,3 +137,24 @@ def test_json_output_escapes_c1_and_bidi_controls_but_keeps_unicode():
     for bad in ("\x9b", "\u202e", "\x7f", "\x1b"):
         assert bad not in text
     assert json.loads(text) == {"name": "Ω\x9b\u202e\x7f\x1b"}
+
+
+def test_inline_headphones_show_their_name(runner, tmp_path):
+    rig = tmp_path / "rig.yaml"
+    rig.write_text("""signalchain: 1
+devices:
+  laptop: generic/laptop
+  s: focusrite/scarlett-2i2-3rd-gen
+  carol:
+    kind: headphones
+    name: Carol's DIY cans
+    ports: {plug: {connector: trs-6.35, gender: plug, direction: in, signal: stereo,
+                   captive: true}}
+    headphones: {z_ohm: 32, sensitivity_db_per_mw: 100}
+connections:
+  - {cable: usb, ends: [laptop.usb, s.usb]}
+  - {plug: carol, into: s.headphones}
+""")
+    data = json.loads(run(runner, "simulate", str(rig), "--json").stdout)
+    assert data["listeners"][0]["name"] == "Carol's DIY cans"
+    assert "Carol's DIY cans" in run(runner, "simulate", str(rig)).stdout

@@ -252,11 +252,11 @@ def test_nesting_through_aliases_is_bounded():
 def test_depth_limit_names_the_line():
     text = GOOD + "environment: {hum_harmonics_db: " + "[" * 40 + "]" * 40 + "}\n"
     msg = one_message(text, build=False)
-    assert msg.startswith("test-rig.yaml:17:")
+    assert msg.startswith("test-rig.yaml:17:") and "yaml-depth limit" in msg
 
 
 def test_too_many_nodes_are_refused_before_parsing_them_all():
-    text = "signalchain: 1\ndevices: {a: generic/laptop}\nname: [" + "1," * 60_000 + "]\n"
+    text = "signalchain: 1\ndevices: {a: generic/laptop}\nname: [" + "1," * 30_000 + "]\n"
     start = time.perf_counter()
     msg = one_message(text, build=False)
     assert time.perf_counter() - start < 3.0
@@ -591,7 +591,7 @@ def test_mutated_rigs_fail_only_with_rig_errors_and_stay_fast(data):
     doc = copy.deepcopy(data.draw(st.sampled_from(EXAMPLE_DATA)))
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(_paths(doc)))
-        doc = _mutate(doc, path, data.draw(HOSTILE))
+        doc = _mutate(doc, path, copy.deepcopy(data.draw(HOSTILE)))
     buf = io.StringIO()
     YAML().dump(doc, buf)
     start = time.process_time()

@@ -89,6 +89,8 @@ class ListenerFigures:
     volume_controls: list[dict[str, Any]]
     stages_on_path: list[str]
     inputs_on_path: list[str]
+    name: str = ""
+    """The headphones' own name (an inline device's ``name:``, or the catalog's)."""
     warnings: list[Finding] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
 
@@ -153,7 +155,7 @@ class Evaluation:
                            "noise_audible": e.noise_audible, "hum_audible": e.hum_audible}
                     for side, e in lf.ears.items()}
             listeners.append({
-                "id": lf.id, "device": lf.device, "feed": lf.feed, "ears": ears,
+                "id": lf.id, "name": lf.name, "device": lf.device, "feed": lf.feed, "ears": ears,
                 "peak_spl_db": num(lf.peak_spl_db), "clips_at_dbfs": num(lf.clips_at_dbfs),
                 "volume_controls": lf.volume_controls,
                 "warnings": [w.to_json() for w in lf.warnings], "assumptions": lf.assumptions})
@@ -391,7 +393,7 @@ def evaluate(graph: SignalGraph, overrides: dict[str, float] | None = None) -> E
             id=name, device=built.devices[name].model or name, feed=built.feeds.get(name),
             ears=ears, peak_spl_db=peak - th.REFERENCE_DBFS if math.isfinite(peak) else peak,
             clips_at_dbfs=clips, clip_stage=worst[1], volume_controls=controls,
-            stages_on_path=stages, inputs_on_path=inputs,
+            stages_on_path=stages, inputs_on_path=inputs, name=built.devices[name].spec.name,
             assumptions=_stage_assumptions(graph, devices_on_path))
         listeners.append(lf)
 

@@ -25,14 +25,15 @@ class Limits:
     ----------
     rig_bytes : int
         Largest rig (or catalog) file read, in bytes. ruamel's round-trip parser costs
-        about 2-4 µs per byte of comments or blank lines, super-linearly past 128 KiB
-        (a 4 MB file of comments took 14 s); the worst 128 KiB file parses in about
-        0.5 s of CPU on a busy 2-core machine. A rig of 64 listeners is 7-20 KiB.
+        about 3 µs per byte of comments or blank lines, super-linearly past 128 KiB
+        (a 4 MB file of comments took 14 s); the worst 64 KiB file parses in 0.2 s of
+        CPU. A rig of 64 listeners is 7-20 KiB, the largest catalog file 12 KiB.
     yaml_nodes : int
         Largest number of YAML nodes a document may have once aliases are expanded
-        (an "alias bomb" of a few lines expands to billions). Parsing costs 65-120 µs
-        per node, so the largest document allowed parses in about 0.4 s; the largest
-        realistic rig (64 listeners, or an inline amp with 64 ports) has 800-2,200.
+        (an "alias bomb" of a few lines expands to billions). Parsing costs 60-120 µs
+        per node, so the largest document allowed parses in 0.3-0.6 s of CPU; the
+        largest realistic rig (64 listeners, or an inline amp with 64 ports and 64
+        listeners) has 800-2,200 nodes, the largest catalog file 1,600.
     yaml_depth : int
         Deepest nesting of mappings and sequences (a rig needs 7).
     devices : int
@@ -60,7 +61,7 @@ class Limits:
         Most channels an audio file given as the program may have.
     """
 
-    rig_bytes: int = 128 * 1024
+    rig_bytes: int = 64 * 1024
     yaml_nodes: int = 5_000
     yaml_depth: int = 32
     devices: int = 256

@@ -89,7 +89,7 @@ def a_weighting_gain(freq_hz: float | np.ndarray) -> np.ndarray:
 
 def a_weighting_db(freq_hz: float | np.ndarray) -> np.ndarray:
     """Return the A-weighting in dB (IEC 61672)."""
-    return db(a_weighting_gain(freq_hz))
+    return np.asarray(db(a_weighting_gain(freq_hz)))
 
 
 # ------------------------------------------------------------------ tapers
@@ -123,7 +123,7 @@ def taper_gain(position: float | np.ndarray, taper: str | Sequence[Sequence[floa
         raise ValueError(f"taper must be 'audio', 'linear' or a list of points, not {taper!r}")
     pts = np.asarray(taper, dtype=float)
     gain_db = np.interp(x, pts[:, 0], pts[:, 1])
-    return from_db(gain_db)
+    return np.asarray(from_db(gain_db))
 
 
 def taper_position(gain: float, taper: str | Sequence[Sequence[float]] = "audio") -> float:

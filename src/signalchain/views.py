@@ -171,7 +171,8 @@ def describe_evaluation(console: Console, ev: Any, show_assumptions: bool = True
         for side, ear in lf.ears.items():
             clip = "" if not first else (f"{lf.clips_at_dbfs:.1f} dBFS" if lf.clips_at_dbfs
                                          is not None else "—")
-            table.add_row(*_cells(lf.id if first else "", (lf.feed or "nothing") if first else "",
+            table.add_row(*_cells(_named(lf.id, lf.name) if first else "",
+                                  (lf.feed or "nothing") if first else "",
                                   side, _fmt_program(lf, side),
                                   level_text(ear.noise_spl_dba, th.HISS_AUDIBLE_DBA),
                                   level_text(ear.hum_spl_dba, th.HUM_AUDIBLE_DBA), clip))
@@ -190,7 +191,9 @@ def describe_evaluation(console: Console, ev: Any, show_assumptions: bool = True
     for lf in ev.listeners:
         controls = ", ".join(f"{c['knob']}{'' if c['physical'] else ' (software)'}"
                              for c in lf.volume_controls)
-        console.print(Text.assemble((lf.id, "bold"), f" ({lf.device}) volume: {controls}"))
+        model = f" [{lf.device}]" if lf.device != lf.id else ""
+        console.print(Text.assemble((_named(lf.id, lf.name), "bold"), f"{model} volume: "
+                                    f"{controls}"))
         for w in lf.warnings:
             console.print(Text.assemble("  ", (w.code, "yellow"), f": {w.message}"))
     for w in ev.warnings:

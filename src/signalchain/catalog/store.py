@@ -46,8 +46,9 @@ class Catalog:
                 raise RigValidationError([error_at("a catalog file is a YAML list of entries",
                                                    Location(str(path), 1, 1))])
             for i, raw in enumerate(doc.data):
-                model = CableSpec if isinstance(raw, dict) and "ends" in raw else DeviceSpec
-                entry = validate(model, doc, raw, path_prefix=(i,))
+                model: type[Entry] = (CableSpec if isinstance(raw, dict) and "ends" in raw
+                                      else DeviceSpec)
+                entry: Entry = validate(model, doc, raw, path_prefix=(i,))
                 if not entry.id:
                     loc, _ = doc.location((i,))
                     raise RigValidationError([error_at("catalog entry without an id", loc)])

@@ -311,7 +311,7 @@ class DeviceSpec(Strict):
     power: Power = "none"
     power_details: PowerSpec = Field(default_factory=PowerSpec)
     ports: dict[PortId, PortSpec] = Field(default_factory=dict, description="ports by name "
-                                          "(at most the ports-per-device limit, 64 by default)")
+                                          "(at most the ports-per-device limit)")
     knobs: dict[KnobId, Knob] = Field(default_factory=dict)
     program_channels: list[ChannelId] = Field(
         default_factory=lambda: ["L", "R"],

@@ -19,7 +19,7 @@ import os
 import stat
 import typing
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -392,7 +392,7 @@ MAX_DIAGNOSTICS = 50
 """Most schema errors reported for one document (the rest are counted)."""
 
 
-def _message(err: dict[str, Any], known_fields: set[str]) -> tuple[str, str]:
+def _message(err: Mapping[str, Any], known_fields: set[str]) -> tuple[str, str]:
     kind = err["type"]
     loc = err["loc"]
     last = loc[-1] if loc else ""

@@ -19,13 +19,52 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from signalchain import units
+
+
+@dataclass(eq=False)
+class Checked:
+    """``Annotated`` metadata: a check run by pydantic and the JSON Schema editors see.
+
+    Parameters
+    ----------
+    check : callable
+        Returns the (converted) value or raises ``ValueError``/``PydanticCustomError``.
+    schema : dict
+        The field's JSON Schema (standard keywords only).
+    before : bool
+        Run ``check`` on the raw input, before the annotated type's own validation
+        (quantities: it parses strings with units), instead of after it (strings).
+    """
+
+    check: Callable[[Any], Any]
+    schema: dict[str, Any] = field(default_factory=dict)
+    before: bool = False
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        inner = handler(source)
+        if self.before:
+            return core_schema.no_info_before_validator_function(self.check, inner)
+        return core_schema.no_info_after_validator_function(self.check, inner)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return dict(self.schema)
+
+
+@dataclass(eq=False)
+class Quantity(Checked):
+    """:class:`Checked` metadata of a float quantity, which knows its :class:`Range`."""
+
+    valid: Range | None = None
 
 
 # --------------------------------------------------------------- quantities
@@ -104,8 +143,8 @@ def _g(value: float) -> str:
 
 
 def quantity(parse: Callable[[object], float], valid: Range, *, strings: bool = True,
-             examples: str = "") -> Any:
-    """A float field type: ``parse`` the written value, then check it is in ``valid``.
+             examples: str = "") -> Quantity:
+    """Metadata for ``Annotated[float, ...]``: ``parse`` the value, check it is in ``valid``.
 
     Parameters
     ----------
@@ -128,14 +167,14 @@ def quantity(parse: Callable[[object], float], valid: Range, *, strings: bool = 
         if examples:
             string["description"] = f"with a unit, e.g. {examples}"
         schema = {"anyOf": [number, string]}
-    return Annotated[float, BeforeValidator(check), WithJsonSchema(schema), valid]
+    return Quantity(check, schema, before=True, valid=valid)
 
 
 def range_of(annotation: Any) -> Range:
-    """The :class:`Range` of a type made by :func:`quantity`."""
+    """The :class:`Range` of an ``Annotated[float, quantity(...)]`` type."""
     for meta in getattr(annotation, "__metadata__", ()):
-        if isinstance(meta, Range):
-            return meta
+        if isinstance(meta, Quantity) and meta.valid is not None:
+            return meta.valid
     raise TypeError(f"{annotation!r} has no Range")
 
 
@@ -146,79 +185,94 @@ def doc(text: str, annotation: Any) -> str:
     return f"{text}; {valid.text()}{why}"
 
 
-def _ohm(low: float, high: float, why: str, low_open: bool = False) -> Any:
+def _ohm(low: float, high: float, why: str, low_open: bool = False) -> Quantity:
     return quantity(units.parse_ohm, Range("ohm", low, high, low_open=low_open, why=why),
                     examples="'300 ohm', '10k', '1 Mohm'")
 
 
-def _volts(high: float, why: str) -> Any:
+def _volts(high: float, why: str) -> Quantity:
     return quantity(units.parse_level_v, Range("V", 0.0, high, low_open=True, why=why),
                     examples="'+4 dBu', '-10 dBV', '1.2 V'")
 
 
-def _plain(unit: str, low: float, high: float, why: str, *, low_open: bool = False) -> Any:
+def _plain(unit: str, low: float, high: float, why: str, *, low_open: bool = False
+           ) -> Quantity:
     return quantity(units.parse_number, Range(unit, low, high, low_open=low_open, why=why),
                     strings=False)
 
 
-LengthM = quantity(units.parse_length_m, Range(
-    "m", 0.001, 1000.0, why="from a few millimetres (an adapter) to a long balanced run"),
-    examples="'3 m', '10 ft'")
-Fraction = quantity(units.parse_fraction, Range(
-    "", 0.0, 1.0, why="0 is fully down, 1 fully up"), examples="'60%'")
-TaperPosition = quantity(units.parse_number, Range(
-    "", 0.0, 1.0, why="0 is fully down, 1 fully up"), strings=False)
-TaperDb = _plain("dB", -200.0, 40.0, "a knob attenuates (-200 dB is silence) or adds a "
-                 "little gain")
+LengthM = Annotated[float, quantity(
+    units.parse_length_m,
+    Range("m", 0.001, 1000.0, why="from a few millimetres (an adapter) to a long balanced run"),
+    examples="'3 m', '10 ft'")]
+Fraction = Annotated[float, quantity(
+    units.parse_fraction, Range("", 0.0, 1.0, why="0 is fully down, 1 fully up"),
+    examples="'60%'")]
+TaperPosition = Annotated[float, quantity(
+    units.parse_number, Range("", 0.0, 1.0, why="0 is fully down, 1 fully up"), strings=False)]
+TaperDb = Annotated[float, _plain(
+    "dB", -200.0, 40.0, "a knob attenuates (-200 dB is silence) or adds a little gain")]
 # device outputs ----------------------------------------------------------
-FullScaleV = _volts(100.0, "0 dBFS of any line or headphone output is a few volts; 100 V "
-                    "RMS is power-amplifier territory")
-MaxV = _volts(100.0, "line and headphone outputs swing a few volts to a few tens of volts")
-InMaxV = _volts(100.0, "inputs clip somewhere between a few hundred millivolts and a few "
-                "tens of volts")
-GainDb = _plain("dB", -60.0, 60.0, "headphone and line amplifiers have between -60 and "
-                "+60 dB of gain")
-ZOutOhm = _ohm(0.001, 1e6, "from milliohms (a strong headphone amp) to a passive output "
-               "of hundreds of kilohms")
-ZCommonModeOhm = _ohm(0.001, 1e9, "a servo output's common-mode impedance, up to "
-                      "practically open")
-MaxCurrentMa = _plain("mA", 0.0, 10_000.0, "op-amp outputs give tens of mA, headphone "
-                      "amps up to a few A", low_open=True)
-NoiseDbu = _plain("dBu(A)", -200.0, 30.0, "1 mohm of Johnson noise is about -190 dBu; "
-                  "+30 dBu is past any output's clipping point")
+FullScaleV = Annotated[float, _volts(
+    100.0, "0 dBFS of any line or headphone output is a few volts; 100 V RMS is "
+    "power-amplifier territory")]
+MaxV = Annotated[float, _volts(
+    100.0, "line and headphone outputs swing a few volts to a few tens of volts")]
+InMaxV = Annotated[float, _volts(
+    100.0, "inputs clip somewhere between a few hundred millivolts and a few tens of volts")]
+GainDb = Annotated[float, _plain(
+    "dB", -60.0, 60.0, "headphone and line amplifiers have between -60 and +60 dB of gain")]
+ZOutOhm = Annotated[float, _ohm(
+    0.001, 1e6, "from milliohms (a strong headphone amp) to a passive output of hundreds of "
+    "kilohms")]
+ZCommonModeOhm = Annotated[float, _ohm(
+    0.001, 1e9, "a servo output's common-mode impedance, up to practically open")]
+MaxCurrentMa = Annotated[float, _plain(
+    "mA", 0.0, 10_000.0, "op-amp outputs give tens of mA, headphone amps up to a few A",
+    low_open=True)]
+NoiseDbu = Annotated[float, _plain(
+    "dBu(A)", -200.0, 30.0, "1 mohm of Johnson noise is about -190 dBu; +30 dBu is past any "
+    "output's clipping point")]
 # device inputs -----------------------------------------------------------
-ZInOhm = _ohm(0.1, 1e9, "from a speaker-like load to a practically open input")
-CmrrDb = _plain("dB", 0.0, 160.0, "common-mode rejection of real inputs is 20-130 dB",
-                low_open=True)
+ZInOhm = Annotated[float, _ohm(
+    0.1, 1e9, "from a speaker-like load to a practically open input")]
+CmrrDb = Annotated[float, _plain(
+    "dB", 0.0, 160.0, "common-mode rejection of real inputs is 20-130 dB", low_open=True)]
 # headphones --------------------------------------------------------------
-HeadphoneZOhm = _ohm(1.0, 10_000.0, "dynamic headphones and earphones are 8-600 ohm; a "
-                     "few vintage ones are a few kilohms")
-CurveZOhm = _ohm(1.0, 100_000.0, "a measured impedance curve peaks at most a few times "
-                 "the nominal impedance")
-SensitivityDb = _plain("dB SPL", 40.0, 160.0, "real headphones give 80-130 dB SPL for "
-                       "1 mW or 1 V")
-FreqHz = quantity(units.parse_hz, Range(
-    "Hz", 1.0, 100_000.0, why="the audio band with an octave or more to spare"),
-    examples="'1 kHz'")
-MaxPowerMw = _plain("mW", 0.0, 10_000.0, "headphones take a few mW to a few W",
-                    low_open=True)
-CordOhm = _ohm(0.001, 100.0, "each cord conductor is a fraction of an ohm to a few ohms",
-               low_open=False)
+HeadphoneZOhm = Annotated[float, _ohm(
+    1.0, 10_000.0, "dynamic headphones and earphones are 8-600 ohm; a few vintage ones are a "
+    "few kilohms")]
+CurveZOhm = Annotated[float, _ohm(
+    1.0, 100_000.0, "a measured impedance curve peaks at most a few times the nominal "
+    "impedance")]
+SensitivityDb = Annotated[float, _plain(
+    "dB SPL", 40.0, 160.0, "real headphones give 80-130 dB SPL for 1 mW or 1 V")]
+FreqHz = Annotated[float, quantity(
+    units.parse_hz, Range("Hz", 1.0, 100_000.0, why="the audio band with an octave or more "
+                          "to spare"), examples="'1 kHz'")]
+MaxPowerMw = Annotated[float, _plain(
+    "mW", 0.0, 10_000.0, "headphones take a few mW to a few W", low_open=True)]
+CordOhm = Annotated[float, _ohm(
+    0.001, 100.0, "each cord conductor is a fraction of an ohm to a few ohms")]
 # power -------------------------------------------------------------------
-LeakageUa = _plain("µA", 0.0, 10_000.0, "class II supplies leak up to 250 µA (IEC 62368); "
-                   "10 mA is a dangerous fault")
-EarthOhm = _ohm(0.001, 1000.0, "a protective-earth path is well under an ohm; 1 kohm is "
-                "practically no earth")
+LeakageUa = Annotated[float, _plain(
+    "µA", 0.0, 10_000.0, "class II supplies leak up to 250 µA (IEC 62368); 10 mA is a "
+    "dangerous fault")]
+EarthOhm = Annotated[float, _ohm(
+    0.001, 1000.0, "a protective-earth path is well under an ohm; 1 kohm is practically no "
+    "earth")]
 # cables ------------------------------------------------------------------
-ROhmPerM = _plain("ohm/m", 0.0, 100.0, "copper conductors are 0.01-5 ohm/m (even 42 AWG "
-                  "is 5.5)")
-CPfPerM = _plain("pF/m", 0.0, 10_000.0, "audio cables are 50-300 pF/m")
+ROhmPerM = Annotated[float, _plain(
+    "ohm/m", 0.0, 100.0, "copper conductors are 0.01-5 ohm/m (even 42 AWG is 5.5)")]
+CPfPerM = Annotated[float, _plain("pF/m", 0.0, 10_000.0, "audio cables are 50-300 pF/m")]
 # environment -------------------------------------------------------------
-GroundOffsetV = quantity(units.parse_level_v, Range(
-    "V", 0.0, 50.0, why="a few millivolts on one strip to a few volts between distant "
-    "outlets; 50 V would be a wiring fault"), examples="'10 mV'")
-HarmonicDb = _plain("dB", -200.0, 40.0, "re the fundamental: absent (-200 dB) to a buzz "
-                    "stronger than the hum itself")
+GroundOffsetV = Annotated[float, quantity(
+    units.parse_level_v, Range("V", 0.0, 50.0, why="a few millivolts on one strip to a few "
+                               "volts between distant outlets; 50 V would be a wiring fault"),
+    examples="'10 mV'")]
+HarmonicDb = Annotated[float, _plain(
+    "dB", -200.0, 40.0, "re the fundamental: absent (-200 dB) to a buzz stronger than the hum "
+    "itself")]
 
 
 # -------------------------------------------------------------- identifiers
@@ -237,20 +291,20 @@ def _bad(kind: str, message: str, hint: str = "") -> PydanticCustomError:
     return PydanticCustomError(kind, "{message}", {"message": message, "hint": hint})
 
 
-def identifier(noun: str) -> Any:
-    """A name of the user's choosing (``noun``: ``'device id'``), letters, digits, _ and -."""
+def identifier(noun: str) -> Checked:
+    """Metadata for ``Annotated[str, ...]``: a user-chosen name (``noun``: ``'device id'``)."""
     def check(value: str) -> str:
         if not _ID.fullmatch(value):
             raise _bad("bad_id", f"{noun} {units._show(value)} {_ID_RULE}",
                        "rename it, e.g. 'alice', 'out_1' or 'hm-4'")
         return value
 
-    return Annotated[str, AfterValidator(check), WithJsonSchema(
-        {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 64})]
+    return Checked(check, {"type": "string", "pattern": ID_PATTERN, "minLength": 1,
+                           "maxLength": 64})
 
 
-def reference(form: str, parts: tuple[int, ...] = (2,)) -> Any:
-    """A dotted reference such as ``'device.port'`` (``parts``: allowed numbers of names)."""
+def reference(form: str, parts: tuple[int, ...] = (2,)) -> Checked:
+    """Metadata for ``Annotated[str, ...]``: ``'device.port'``-like (``parts``: name counts)."""
     one = "[A-Za-z0-9_-]{1,64}"
     alternatives = "|".join(r"\.".join([one] * n) for n in parts)
     pattern = rf"^(?:{alternatives})$"
@@ -262,8 +316,7 @@ def reference(form: str, parts: tuple[int, ...] = (2,)) -> Any:
                        "joined by '.'", f"write {form}")
         return value
 
-    return Annotated[str, AfterValidator(check), WithJsonSchema(
-        {"type": "string", "pattern": pattern, "maxLength": 65 * max(parts)})]
+    return Checked(check, {"type": "string", "pattern": pattern, "maxLength": 65 * max(parts)})
 
 
 def _check_catalog_id(value: str) -> str:
@@ -274,20 +327,20 @@ def _check_catalog_id(value: str) -> str:
     return value
 
 
-CatalogId = Annotated[str, AfterValidator(_check_catalog_id), WithJsonSchema(
-    {"type": "string", "pattern": CATALOG_ID_PATTERN, "minLength": 1,
-     "maxLength": CATALOG_ID_MAX})]
+CatalogId = Annotated[str, Checked(_check_catalog_id, {
+    "type": "string", "pattern": CATALOG_ID_PATTERN, "minLength": 1,
+    "maxLength": CATALOG_ID_MAX})]
 
-DeviceId = identifier("device id")
-PortId = identifier("port name")
-KnobId = identifier("knob name")
-EndId = identifier("cable end name")
-ChannelId = identifier("channel name")
-OutletId = identifier("outlet name")
-PortRef = reference("'device.port'")
-ContactRef = reference("'port.contact'")
-EndContactRef = reference("'end.contact'")
-PlugRef = reference("a device id or 'device.port'", (1, 2))
+DeviceId = Annotated[str, identifier("device id")]
+PortId = Annotated[str, identifier("port name")]
+KnobId = Annotated[str, identifier("knob name")]
+EndId = Annotated[str, identifier("cable end name")]
+ChannelId = Annotated[str, identifier("channel name")]
+OutletId = Annotated[str, identifier("outlet name")]
+PortRef = Annotated[str, reference("'device.port'")]
+ContactRef = Annotated[str, reference("'port.contact'")]
+EndContactRef = Annotated[str, reference("'end.contact'")]
+PlugRef = Annotated[str, reference("a device id or 'device.port'", (1, 2))]
 
 
 # ---------------------------------------------------------------- free text
@@ -301,8 +354,12 @@ NOTE_MAX = 2000
 PROGRAM_MAX = 1024
 
 
-def text(noun: str, max_length: int) -> Any:
-    """Free text on one line: no control characters or bidi overrides, at most ``max_length``."""
+def text(noun: str, max_length: int) -> Checked:
+    """Metadata for ``Annotated[str, ...]``: one line of at most ``max_length`` characters.
+
+    Control characters (C0 including newline and ESC, DEL, C1), line and paragraph
+    separators, bidi embeddings, overrides and isolates, and lone surrogates are refused.
+    """
     def check(value: str) -> str:
         if len(value) > max_length:
             raise _bad("bad_text", f"{noun} is {len(value)} characters long; at most "
@@ -316,13 +373,12 @@ def text(noun: str, max_length: int) -> Any:
                        "bidi overrides); a long note can be split into several notes")
         return value
 
-    return Annotated[str, AfterValidator(check), WithJsonSchema(
-        {"type": "string", "maxLength": max_length, "pattern": TEXT_PATTERN})]
+    return Checked(check, {"type": "string", "maxLength": max_length, "pattern": TEXT_PATTERN})
 
 
-Name = text("the name", NAME_MAX)
-Label = text("the label", NAME_MAX)
-Note = text("the note", NOTE_MAX)
-Url = text("the URL", NOTE_MAX)
-ProvenancePath = text("the provenance path", NAME_MAX)
-ProgramText = text("the program", PROGRAM_MAX)
+Name = Annotated[str, text("the name", NAME_MAX)]
+Label = Annotated[str, text("the label", NAME_MAX)]
+Note = Annotated[str, text("the note", NOTE_MAX)]
+Url = Annotated[str, text("the URL", NOTE_MAX)]
+ProvenancePath = Annotated[str, text("the provenance path", NAME_MAX)]
+ProgramText = Annotated[str, text("the program", PROGRAM_MAX)]

@@ -173,9 +173,9 @@ class RigSpec(Strict):
         default=48000, description="sample rate the rig renders at (programs are resampled)")
     environment: Environment = Field(default_factory=Environment)
     devices: dict[DeviceId, DeviceEntry] = Field(description="devices by id (at most the "
-                                                 "devices limit, 256 by default)")
+                                                 "devices limit: signalchain limits)")
     connections: list[Connection] = Field(default_factory=list, description="at most the "
-                                          "connections limit, 512 by default")
+                                          "connections limit: signalchain limits")
 
     @field_validator("devices", mode="before")
     @classmethod
