@@ -122,5 +122,5 @@ def test_cli_advise_json_and_write_rig(runner, tmp_path):
     check = runner.invoke(app, ["check", str(out)])
     assert check.exit_code == 0
     again = runner.invoke(app, ["advise", str(EX1), "--write-rig", str(out)])
-    assert again.exit_code == 2  # exists: needs --force
+    assert again.exit_code == 1  # exists: needs --force (exit 1, as for render's --out)
     assert runner.invoke(app, ["advise", str(EX1), "--priority", "cheap"]).exit_code == 2

@@ -158,3 +158,12 @@ connections:
     data = json.loads(run(runner, "simulate", str(rig), "--json").stdout)
     assert data["listeners"][0]["name"] == "Carol's DIY cans"
     assert "Carol's DIY cans" in run(runner, "simulate", str(rig)).stdout
+
+
+def test_tune_and_simulate_state_the_same_number_of_assumed_values(runner):
+    import re
+
+    sim = run(runner, "simulate", EX1).stdout
+    tuned = run(runner, "tune", EX1).stdout
+    count = re.compile(r"rest on (\d+) assumed values")
+    assert count.search(sim).group(1) == count.search(" ".join(tuned.split())).group(1)

@@ -348,7 +348,9 @@ def test_tune_prints_one_rounded_value_per_knob_and_says_where_assumptions_are()
     assert cmp["tuned"]["knobs"]["scarlett.headphones"] == result.knobs["scarlett.headphones"]
     last = result.explanation[-1]
     assert "see 'assumptions'" not in last
-    assert "signalchain simulate 01-headphone-out-to-splitter.yaml" in last and "--json" in last
+    # the rig's path as given, so the command can be pasted as it is
+    assert "signalchain simulate /" in last and "01-headphone-out-to-splitter.yaml'" in last
+    assert "--json" in last
     assert result.to_json()["assumptions"] == result.evaluation.assumptions
 
 

@@ -503,11 +503,8 @@ def advise(
         raise UsageError([Diagnostic("error", f"--length: {exc}")]) from None
     finite_option("--length", length_m, *LENGTH_RANGE_M, "m")
     finite_option("--target-spl", target_spl, *TARGET_RANGE_DB, "dB SPL")
-    if write_rig is not None:  # never a device, FIFO, directory or read-only file
-        check_output_file(write_rig, force=True)
-    if write_rig is not None and os.path.lexists(write_rig) and not force:
-        raise UsageError([Diagnostic("error", f"{write_rig} already exists",
-                                     hint="pass --force to overwrite it")])
+    if write_rig is not None:  # never a device, FIFO, directory or read-only file; an
+        check_output_file(write_rig, force=force)  # existing file only with --force
     spec, doc = load_rig(rig)
     resolved = resolve(spec, doc, default_catalog())
     raw = _plain(doc.data["devices"])

@@ -473,7 +473,8 @@ def _listener_warnings(graph: SignalGraph, lf: ListenerFigures, loudest_spl: flo
     if lf.clips_at_dbfs is not None and lf.clip_stage is not None:
         what = headroom[lf.clip_stage][1]
         peak_dbfs = th.REFERENCE_DBFS + th.PROGRAM_CREST_DB
-        extra = (" — the reference program's peaks already clip" if lf.clips_at_dbfs < peak_dbfs
+        extra = (f" — music at the reference level ({th.REFERENCE_DBFS:g} dBFS RMS, peaks "
+                 f"near {peak_dbfs:g} dBFS) already clips" if lf.clips_at_dbfs < peak_dbfs
                  else "")
         out.append(Finding("clipping", f"{lf.clip_stage} clips at {lf.clips_at_dbfs:.1f} dBFS "
                            f"(its {what}){extra}"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -300,10 +299,11 @@ def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
     ev = evaluate(graph, final_positions)
     result = TuneResult(final_positions, targets, headroom_db, final.feasible, ev)
     result.explanation, result.comparison = _explain(problem, final, seen, ev)
-    n_assumed = len({a for lf in ev.listeners for a in lf.assumptions})
+    # the same count simulate prints: the listeners' device assumptions and the environment's
+    n_assumed = len({a for lf in ev.listeners for a in lf.assumptions}) + len(ev.assumptions)
     if n_assumed:
-        name = Path(graph.built.rig.doc.filename).name
-        rig = name if name.endswith((".yaml", ".yml")) else "RIG"
+        rig = graph.built.rig.doc.filename
+        rig = rig if rig.endswith((".yaml", ".yml")) else "RIG"
         result.explanation.append(
             f"These figures rest on {n_assumed} assumed values (e.g. output noise no "
             f"manufacturer publishes): 'signalchain simulate {rig}' lists them, and its "
