@@ -26,10 +26,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-import numpy as np
-
 from signalchain import thresholds as th
-from signalchain import units
 from signalchain.catalog import Catalog
 from signalchain.errors import Diagnostic, RigError, UsageError, error_at
 from signalchain.evaluate import Evaluation, evaluate
@@ -429,21 +426,7 @@ def _plug_ref(dev: ResolvedDevice, plug: str) -> str:
 
 def _sensitivity_db_per_v(spec: DeviceSpec) -> float:
     """Headphones' level for 1 V, dB SPL (as the simulation computes it)."""
-    hp = spec.headphones
-    if hp is None:
-        return 0.0
-    if hp.sensitivity_db_per_v is not None:
-        return hp.sensitivity_db_per_v
-    z = hp.z_ohm
-    if hp.z_curve:
-        f = np.array([p[0] for p in hp.z_curve])
-        zz = np.array([p[1] for p in hp.z_curve])
-        z = float(np.interp(np.log(hp.sensitivity_freq_hz), np.log(f), zz))
-    return units.sensitivity_db_per_v(hp.sensitivity_db_per_mw or 0.0, z)
-
-
-# ---------------------------------------------------------------------------------------------
-# listeners into outputs
+    return spec.headphones.level_db_per_v() if spec.headphones is not None else 0.0
 
 
 def _groupings(sens: dict[str, float], n_out: int, keep: int = PAIRINGS_TRIED

@@ -17,7 +17,7 @@ import numpy as np
 
 from signalchain import units
 from signalchain.circuit.mna import Solution, solve
-from signalchain.schema.device import PortSpec, Taper
+from signalchain.schema.device import HeadphoneSpec, PortSpec, Taper
 from signalchain.wiring.build import BuiltRig
 
 PROGRAM_CHANNELS = ("L", "R")
@@ -117,17 +117,10 @@ def a_weighted_quadrature(grid_hz: np.ndarray, n_fine: int = 2000) -> np.ndarray
     return weights
 
 
-def _sensitivity_db_per_v(built: BuiltRig, listener: str) -> float:
+def _headphones(built: BuiltRig, listener: str) -> HeadphoneSpec:
     hp = built.devices[listener].spec.headphones
-    assert hp is not None
-    if hp.sensitivity_db_per_v is not None:
-        return hp.sensitivity_db_per_v
-    z = hp.z_ohm
-    if hp.z_curve:
-        f = np.array([p[0] for p in hp.z_curve])
-        zz = np.array([p[1] for p in hp.z_curve])
-        z = float(np.interp(np.log(hp.sensitivity_freq_hz), np.log(f), zz))
-    return units.sensitivity_db_per_v(hp.sensitivity_db_per_mw, z)
+    assert hp is not None  # listeners are the headphones devices
+    return hp
 
 
 def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
@@ -198,5 +191,5 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
         i_ref=int(np.argmin(np.abs(grid - REFERENCE_HZ))),
         i_10k=int(np.argmin(np.abs(grid - 10000.0))), hum_points=harmonics,
         noise_weights=weights, a_weight_norm=float(weights.sum()),
-        sensitivity_db_per_v={name: _sensitivity_db_per_v(built, name)
+        sensitivity_db_per_v={name: _headphones(built, name).level_db_per_v()
                               for name in built.listeners})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     Discriminator,
@@ -290,6 +292,24 @@ class HeadphoneSpec(Strict):
         if (self.sensitivity_db_per_mw is None) == (self.sensitivity_db_per_v is None):
             raise ValueError("give exactly one of sensitivity_db_per_mw and sensitivity_db_per_v")
         return self
+
+    def level_db_per_v(self) -> float:
+        """DB SPL for 1 V RMS across a driver at ``sensitivity_freq_hz``.
+
+        A dB/mW figure is converted with the impedance at that frequency (from
+        ``z_curve``, interpolated in log-frequency, when there is one).
+        """
+        from signalchain import units
+
+        if self.sensitivity_db_per_v is not None:
+            return self.sensitivity_db_per_v
+        assert self.sensitivity_db_per_mw is not None  # exactly one is given (validated)
+        z_ohm = self.z_ohm
+        if self.z_curve:
+            freqs = [math.log(f) for f, _z in self.z_curve]
+            z_ohm = float(np.interp(math.log(self.sensitivity_freq_hz), freqs,
+                                    [z for _f, z in self.z_curve]))
+        return units.sensitivity_db_per_v(self.sensitivity_db_per_mw, z_ohm)
 
 
 class PowerSpec(Strict):
