@@ -158,7 +158,7 @@ class Method:
                 "shared_outputs": self.shared_outputs, "unused_devices": self.unused,
                 "pros": self.pros, "cons": self.cons, "verdict": self.verdict,
                 "reason": self.reason, "score": _r(self.score, 2),
-                "score_breakdown": {k: round(v, 2) for k, v in self.breakdown.items()}}
+                "score_breakdown": {k: _r(v, 2) for k, v in self.breakdown.items()}}
 
 
 class Advice(list[Method]):

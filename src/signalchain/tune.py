@@ -391,6 +391,8 @@ def _range(c: Candidate, keys: list[str]) -> str:
 
 def _limit_reason(problem: _Problem, key: str | None, spl: float, target: float,
                   final: Candidate, i: int) -> str:
+    if not math.isfinite(spl):
+        return "no program reaches them: nothing on their path is fed by the computer"
     if spl < target:
         if key and final.positions.get(key, 0) >= 0.999:
             return (f"with {key} fully up it reaches {spl:.1f} dB SPL — the amp's gain and the "

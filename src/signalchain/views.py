@@ -239,7 +239,8 @@ def describe_tune(console: Console, result: Any) -> None:
                   if s["id"] in lf.stages_on_path + lf.inputs_on_path]
         room = f"{min(limits):.1f} dB" if limits else "—"
         rows.add_row(*_cells(lf.id, f"{result.targets[lf.id]:g} dB SPL",
-                             f"{lf.program_spl_db:.1f} dB SPL",
+                             (f"{lf.program_spl_db:.1f} dB SPL" if lf.program_spl_db > -1e9
+                              else "no program"),
                              dba(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA),
                              dba(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA), room))
     console.print(rows)

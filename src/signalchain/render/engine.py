@@ -286,6 +286,8 @@ class Renderer:
                 self.fir_in.process(x, senses)
                 lim = self.input_clip[:, None]
                 np.clip(senses, -lim, lim, out=senses)
+                if not len(senses):  # amps with no input at all: they amplify silence
+                    senses = np.zeros((1, frames), dtype=np.float32)
                 sense_peak = np.abs(senses).max(axis=1)
                 rows = self._rows[cols]
                 if (self.input_map[rows].sum(axis=1) <= 1).all():

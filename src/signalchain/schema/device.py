@@ -169,6 +169,13 @@ class NoiseSpec(Strict):
         return self
 
 
+SIGNAL_ROLES: dict[str, set[str]] = {"stereo": {"hot", "cold", "ground"},
+                                      "balanced": {"hot", "cold"}, "unbalanced": {"hot"},
+                                      "host": {"ground"}}
+"""Contact roles (wiring.connectors.ROLES) a port's connector needs for its signal; for stereo,
+hot is left and cold is right."""
+
+
 class PortSpec(Strict):
     """A socket or captive plug of a device.
 
@@ -238,6 +245,17 @@ class PortSpec(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> PortSpec:
+        from signalchain.wiring.connectors import ROLES
+
+        # the connector must have the contacts the signal travels on (a stereo signal on a
+        # TS jack has no ring for its right channel; audio on a USB port has no contacts)
+        have = set(ROLES[self.connector])
+        need = SIGNAL_ROLES[self.signal]
+        if not need <= have:
+            usable = sorted(c for c, roles in ROLES.items() if need <= set(roles))
+            raise ValueError(f"a {self.signal} port cannot use a {self.connector} connector (it "
+                             f"has no {' or '.join(sorted(need - have))} contact); valid "
+                             f"connectors: {', '.join(usable)}")
         if self.direction == "out" and self.feeds is not None:
             missing = [f for f in ("z_out_ohm", "max_v_rms", "noise") if getattr(self, f) is None]
             if self.v_rms_at_0dbfs is None and self.gain_db is None:
@@ -370,4 +388,26 @@ class DeviceSpec(Strict):
                 raise PydanticCustomError("captive", "{message}", {
                     "message": "a headphones device needs exactly one captive plug port "
                     f"(found {found})", "hint": hint})
+            plug = self.ports[captive[0]]
+            if plug.signal != "stereo" or plug.feeds is not None or plug.senses is not None:
+                raise ValueError(f"the headphones' plug {captive[0]!r} carries the two drivers: "
+                                 "it is 'signal: stereo' (tip left, ring right) with no feeds "
+                                 "or senses")
+        self._check_links()
         return self
+
+    def _check_links(self) -> None:
+        """Every ``port.contact`` a passive link joins must exist on this device."""
+        from signalchain.wiring.connectors import CONTACTS
+
+        for group in self.links:
+            for ref in group:
+                pname, _, contact = ref.partition(".")
+                port = self.ports.get(pname)
+                if port is None:
+                    raise ValueError(f"link {ref!r} names port {pname!r}, which the device does "
+                                     f"not have (ports: {', '.join(self.ports) or 'none'})")
+                if contact not in CONTACTS[port.connector]:
+                    raise ValueError(f"link {ref!r}: a {port.connector} port has no contact "
+                                     f"{contact!r} (contacts: "
+                                     f"{', '.join(CONTACTS[port.connector])})")
