@@ -99,3 +99,28 @@ def test_tune_says_no_program_reaches_a_listener_instead_of_minus_infinity(runne
     result = invoke(runner, tmp_path, NOTHING_PLAYS_IN, "tune")
     assert "-inf" not in result.stdout and "None" not in result.stdout
     assert "no program reaches them" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("amp2", ["*amp", "{model: mackie/hm-4, knobs: *k}"])
+def test_tune_write_refuses_devices_shared_through_a_yaml_alias(runner, tmp_path, amp2):
+    text = f"""signalchain: 1
+devices:
+  laptop: generic/laptop
+  scarlett: focusrite/scarlett-2i2-3rd-gen
+  amp1: &amp {{model: mackie/hm-4, knobs: &k {{out1: 0.5}}}}
+  amp2: {amp2}
+  y: splitter/y-3.5
+  alice: sennheiser/hd-280-pro
+  bob: beyerdynamic/dt-770-pro-250
+connections:
+  - {{cable: usb, ends: [laptop.usb, scarlett.usb]}}
+  - {{plug: y, into: scarlett.headphones, via: adapter/3.5f-6.35m}}
+  - {{cable: trs-3.5-cable, ends: [y.a, {{port: amp1.input, via: adapter/3.5f-6.35m}}]}}
+  - {{cable: trs-3.5-cable, ends: [y.b, {{port: amp2.input, via: adapter/3.5f-6.35m}}]}}
+  - {{plug: alice, into: amp1.out1, via: adapter/3.5f-6.35m}}
+  - {{plug: bob, into: amp2.out1, via: adapter/3.5f-6.35m}}
+"""
+    result = invoke(runner, tmp_path, text, "tune", "--write")
+    assert result.exit_code == 1
+    assert "through a YAML alias" in result.stderr
+    assert (tmp_path / "rig.yaml").read_text() == text  # nothing written

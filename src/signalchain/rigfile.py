@@ -44,6 +44,14 @@ def _file_style(path: str | Path) -> tuple[bool, str]:
     return head.startswith(BOM), "\n"
 
 
+def _shares_knobs(entry: CommentedMap, devices: CommentedMap) -> bool:
+    """True if this device's ``knobs:``/``set:`` mapping is also another device's (an alias)."""
+    mine = [entry.get(f) for f in ("knobs", "set") if isinstance(entry.get(f), CommentedMap)]
+    return any(other is not entry and isinstance(other, CommentedMap)
+               and any(other.get(f) is m for f in ("knobs", "set") for m in mine)
+               for other in devices.values())
+
+
 def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     """Store ``{'device.knob': position}`` in the rig file; return the new text.
 
@@ -78,6 +86,16 @@ def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
         if not isinstance(entry, CommentedMap):
             raise RigValidationError([error_at(f"cannot write knob {key}: device {device!r} "
                                                "is not in the rig", doc.location(())[0])])
+        sharing = [name for name, other in devices.items() if other is entry and name != device]
+        if sharing or _shares_knobs(entry, devices):
+            # one YAML node behind several devices (an alias): writing one device's knobs
+            # would set the others' too
+            raise RigValidationError([error_at(
+                f"cannot write knob {key}: device {device!r} shares its entry (or its knobs) "
+                f"with {', '.join(sharing) or 'another device'} through a YAML alias, so "
+                "they would all get this setting", doc.value_location(("devices", device)),
+                hint=f"write {device!r} out in full (no '*' alias), or set the knobs by hand",
+                code="aliased-device")])
         field = "knobs" if "model" in entry else "set"
         knobs = entry.get(field)
         if knobs is None:
