@@ -42,13 +42,6 @@ NGSPICE = shutil.which("ngspice")
 NOISE = {"knob_min_dbu_a": -100, "knob_max_dbu_a": -89}
 
 
-@pytest.fixture(autouse=True)
-def _default_limits():
-    """``--limit`` sets the limits for the process; put the defaults back after each test."""
-    yield
-    limits.set_current(limits.DEFAULT)
-
-
 def tree_rig(listeners: int) -> str:
     """An interface into a tree of 4-output amps, two listeners per Y splitter (as JSON)."""
     devices: dict = {"laptop": "generic/laptop", "src": "focusrite/scarlett-2i2-3rd-gen",

@@ -24,13 +24,6 @@ def run(runner, *args):
     return result
 
 
-@pytest.fixture(autouse=True)
-def _default_limits():
-    """--limit sets the limits for the process; put the defaults back after each test."""
-    yield
-    limits.set_current(limits.DEFAULT)
-
-
 def test_version(runner):
     result = run(runner, "--version")
     assert result.exit_code == 0

@@ -122,8 +122,3 @@ def using(limits: Limits) -> Iterator[Limits]:
         yield limits
     finally:
         _CURRENT.reset(token)
-
-
-def set_current(limits: Limits) -> None:
-    """Put ``limits`` in force for the rest of this context (the CLI's entry point)."""
-    _CURRENT.set(limits)

@@ -15,9 +15,11 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.segment import Segment
 
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), and the Unicode
-bidirectional overrides that can make a terminal show text in another order."""
+from signalchain.schema.quantities import FORMAT_CONTROLS
+
+UNSAFE = re.compile(f"[\\u0000-\\u0008\\u000b-\\u001f{FORMAT_CONTROLS}]")
+"""C0 controls but tab and newline, and the schema's :data:`FORMAT_CONTROLS` (DEL, C1, bidi
+overrides ...): what a terminal would act on or show in another order."""
 REPLACEMENT = "\ufffd"
 
 

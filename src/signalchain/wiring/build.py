@@ -403,8 +403,9 @@ class _Builder:
                     grounded_contacts.add(r.b)
         grounds = {n for n, (_d, _p, role) in self.net.contact_roles.items() if role == "ground"}
         reported: set[frozenset[str]] = set()
+        groups = self.net.conductive_groups()
         for node, owner in driven.items():
-            group = self.net.conductive_group(node)
+            group = groups.get(node, frozenset((node,)))
             if group & grounds:
                 if node not in grounded_contacts:
                     continue
@@ -489,13 +490,14 @@ class _Builder:
         stages = set(self.net.stages())
         drives_by_contact = {node: f"{dev}.{port}" for node, (dev, port, _r)
                              in self.net.contact_roles.items() if f"{dev}.{port}" in stages}
+        groups = self.net.conductive_groups()
         for name in listeners:
             dev = self.rig.devices[name]
             plug = next((p for p, s in dev.spec.ports.items() if s.captive), None)
             feed = None
             if plug is not None:
                 tip = dv.contact_node(name, plug, dv.ROLES[dev.spec.ports[plug].connector]["hot"])
-                for node in sorted(self.net.conductive_group(tip)):
+                for node in sorted(groups.get(tip, frozenset((tip,)))):
                     if node in drives_by_contact:
                         feed = drives_by_contact[node]
                         break
@@ -556,26 +558,10 @@ def signal_flow(net: Netlist, rig: ResolvedRig) -> dict[FlowNode, set[FlowNode]]
     grounds = {n for n, (_d, _p, role) in net.contact_roles.items()
                if role in ("ground", "shield")}
     stages = set(net.stages())
-    # conductive groups, found once (wires, mated contacts, passive links)
-    adjacency: dict[str, list[str]] = {}
-    for r in net.resistors:
-        if r.conductive:
-            adjacency.setdefault(r.a, []).append(r.b)
-            adjacency.setdefault(r.b, []).append(r.a)
-    group_of: dict[str, frozenset[str]] = {}
+    groups = net.conductive_groups()
 
     def group(node: str) -> frozenset[str]:
-        if node not in group_of:
-            found, todo = {node}, [node]
-            while todo:
-                for nxt in adjacency.get(todo.pop(), ()):
-                    if nxt not in found:
-                        found.add(nxt)
-                        todo.append(nxt)
-            members = frozenset(found)
-            for n in members:
-                group_of[n] = members
-        return group_of[node]
+        return groups.get(node, frozenset((node,)))
 
     flow: dict[FlowNode, set[FlowNode]] = {}
     for r in net.resistors:

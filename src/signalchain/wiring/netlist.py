@@ -140,20 +140,36 @@ class Netlist:
             seen[g.pos] = seen[g.neg] = None
         return list(seen)
 
-    def conductive_group(self, node: str) -> set[str]:
-        """Nodes joined to ``node`` by wires and mated contacts (not through device circuits)."""
-        adjacency: dict[str, set[str]] = {}
+    def conductive_groups(self) -> dict[str, frozenset[str]]:
+        """Every node joined by wires and mated contacts, mapped to its whole group (one pass).
+
+        Nodes with no conductive element are absent; their group is themselves alone.
+        """
+        adjacency: dict[str, list[str]] = {}
         for r in self.resistors:
             if r.conductive:
-                adjacency.setdefault(r.a, set()).add(r.b)
-                adjacency.setdefault(r.b, set()).add(r.a)
-        group, todo = {node}, [node]
-        while todo:
-            for nxt in adjacency.get(todo.pop(), ()):
-                if nxt not in group:
-                    group.add(nxt)
-                    todo.append(nxt)
-        return group
+                adjacency.setdefault(r.a, []).append(r.b)
+                adjacency.setdefault(r.b, []).append(r.a)
+        groups: dict[str, frozenset[str]] = {}
+        for start in adjacency:
+            if start in groups:
+                continue
+            found, todo = {start}, [start]
+            while todo:
+                for nxt in adjacency[todo.pop()]:
+                    if nxt not in found:
+                        found.add(nxt)
+                        todo.append(nxt)
+            members = frozenset(found)
+            groups.update(dict.fromkeys(members, members))
+        return groups
+
+    def conductive_group(self, node: str) -> frozenset[str]:
+        """Nodes joined to ``node`` by wires and mated contacts (not through device circuits).
+
+        For many look-ups take :meth:`conductive_groups` once instead.
+        """
+        return self.conductive_groups().get(node, frozenset((node,)))
 
     def contacts_reached(self, node: str) -> list[tuple[str, str, str, str]]:
         """Device contacts wired to ``node``: ``(node, device, port, role)``, sorted."""
