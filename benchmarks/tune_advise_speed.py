@@ -15,7 +15,7 @@ from signalchain.api import check_rig, load_rig
 from signalchain.catalog import default_catalog
 from signalchain.demo import example_path
 from signalchain.graph import compile_rig
-from signalchain.schema.loader import _plain
+from signalchain.schema.loader import plain_data
 from signalchain.tune import tune
 from signalchain.wiring.resolve import resolve
 
@@ -38,7 +38,7 @@ def main() -> None:
           f"(target < 200 ms): {'OK' if med < 0.2 else 'SLOWER THAN TARGET'}")
     spec, doc = load_rig(rig)
     resolved = resolve(spec, doc, default_catalog())
-    raw = _plain(doc.data["devices"])
+    raw = plain_data(doc.data["devices"])
     for priority in ("quality", "convenience"):
         med, worst = timed(lambda p=priority: advise(resolved, raw, priority=p), 3)
         n = len(advise(resolved, raw, priority=priority))

@@ -13,7 +13,7 @@ from signalchain.api import load_rig, load_rig_text
 from signalchain.catalog import default_catalog
 from signalchain.cli import app
 from signalchain.errors import RigError, UsageError
-from signalchain.schema.loader import _plain
+from signalchain.schema.loader import plain_data
 from signalchain.wiring.resolve import resolve
 from tests.conftest import EXAMPLES
 
@@ -70,7 +70,7 @@ def listeners(n: int, model: str | None = None) -> str:
 
 def resolved(text: str):
     spec, doc = load_rig_text(text)
-    return resolve(spec, doc, default_catalog()), _plain(doc.data["devices"])
+    return resolve(spec, doc, default_catalog()), plain_data(doc.data["devices"])
 
 
 def run_advise(text: str, **kw):
@@ -317,7 +317,7 @@ def test_headphone_plug_that_fits_nothing():
 def test_library_rejects_absurd_options(kw):
     spec, doc = load_rig(EX1)
     with pytest.raises(UsageError):
-        advise(resolve(spec, doc, default_catalog()), _plain(doc.data["devices"]), **kw)
+        advise(resolve(spec, doc, default_catalog()), plain_data(doc.data["devices"]), **kw)
 
 
 @pytest.mark.parametrize("args, words", [

@@ -5,15 +5,24 @@ listeners' headphones) in a YAML file and signalchain tells you whether it
 plugs together, what each listener hears in each ear, where to set the knobs
 and which way of wiring your gear is best.
 
-The public entry points are re-exported here:
+The one entry point is :class:`Rig`::
 
-- :func:`load_rig` -- read and validate a rig file.
-- :func:`check_rig` -- resolve gear, check mating and build the netlist.
-- :func:`simulate` -- analytic figures for every listener and ear.
+    import signalchain as sc
+    rig = sc.Rig.from_path("rig.yaml")
+    ev = rig.simulate()
+    print(ev.listener("alice").ears["left"].program)
+
+Results are immutable data (:class:`Evaluation`, :class:`Finding` ...); the words and
+tables made from them live in :mod:`signalchain.report`.
 """
 
 __version__ = "0.1.0"
 
-from signalchain.api import check_rig, load_rig, simulate  # noqa: E402
+from signalchain.errors import RigError  # noqa: E402
+from signalchain.findings import Finding  # noqa: E402
+from signalchain.refs import KnobRef, PortRef  # noqa: E402
+from signalchain.results import Evaluation, ListenerFigures  # noqa: E402
+from signalchain.rig import Rig  # noqa: E402
 
-__all__ = ["__version__", "check_rig", "load_rig", "simulate"]
+__all__ = ["Evaluation", "Finding", "KnobRef", "ListenerFigures", "PortRef", "Rig", "RigError",
+           "__version__"]

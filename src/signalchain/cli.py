@@ -489,7 +489,7 @@ def advise(
     from signalchain.catalog import default_catalog
     from signalchain.io import check_output_file, write_text_atomic
     from signalchain.rigfile import rig_text
-    from signalchain.schema.loader import _plain
+    from signalchain.schema.loader import plain_data
     from signalchain.units import parse_length_m
     from signalchain.views import describe_advice
     from signalchain.wiring.resolve import resolve
@@ -507,7 +507,7 @@ def advise(
         check_output_file(write_rig, force=force)  # existing file only with --force
     spec, doc = load_rig(rig)
     resolved = resolve(spec, doc, default_catalog())
-    raw = _plain(doc.data["devices"])
+    raw = plain_data(doc.data["devices"])
     methods = do_advise(resolved, raw, priority=priority, length_m=length_m,
                         target_spl_db=target_spl)
     if write_rig is not None and methods:

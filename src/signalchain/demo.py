@@ -78,7 +78,7 @@ def _seed_claims(console: Console) -> dict:
     from signalchain.advise import advise
     from signalchain.api import load_rig, load_rig_text
     from signalchain.catalog import default_catalog
-    from signalchain.schema.loader import _plain
+    from signalchain.schema.loader import plain_data
     from signalchain.tune import tune
     from signalchain.wiring.build import build
     from signalchain.wiring.resolve import resolve
@@ -153,7 +153,7 @@ connections:
                   "grows with length (shield resistance); balanced stays far below.")
 
     spec, doc = load_rig(paths["01"])
-    methods = advise(resolve(spec, doc, default_catalog()), _plain(doc.data["devices"]))
+    methods = advise(resolve(spec, doc, default_catalog()), plain_data(doc.data["devices"]))
     facts["advise"] = [m.to_json() for m in methods]
     console.print("• 'Which method is best?' (advise, quality first):")
     for m in methods:

@@ -67,3 +67,7 @@ def niosh_allowed_text(level_dba: float) -> str:
     if seconds >= 0.5:
         return f"{seconds:.0f} s"
     return "under 1 s"
+
+DEFAULT_HEADROOM_DB = 3.0
+"""Headroom ``tune`` and ``advise`` keep by default: no stage may clip below −3 dBFS (room for
+inter-sample peaks and a louder-than-expected passage above the music's −6 dBFS peaks)."""

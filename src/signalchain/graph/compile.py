@@ -78,6 +78,8 @@ class SignalGraph:
     a_weight_norm: float
     """∫ A(f)² df over 20 Hz..20 kHz: turns an A-weighted RMS into a white density."""
     sensitivity_db_per_v: dict[str, float]
+    sources: tuple[str, ...] = PROGRAM_CHANNELS
+    """The named program source channels, in ``program_map`` column order."""
 
     @property
     def freqs_hz(self) -> np.ndarray:

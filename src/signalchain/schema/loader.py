@@ -84,12 +84,12 @@ class YamlDocument:
         return loc
 
 
-def _plain(node: Any) -> Any:
+def plain_data(node: Any) -> Any:
     """Convert ruamel's round-trip containers and scalars to plain Python objects."""
     if isinstance(node, dict):
-        return {_plain(k): _plain(v) for k, v in node.items()}
+        return {plain_data(k): plain_data(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [plain_data(v) for v in node]
     if isinstance(node, bool):
         return bool(node)
     if isinstance(node, int):
@@ -431,7 +431,7 @@ def validate(model: type[M], doc: YamlDocument, data: Any | None = None,
     """Validate ``doc`` (or part of it) into ``model``, mapping errors to file locations."""
     raw = doc.data if data is None else data
     try:
-        return model.model_validate(_plain(raw))
+        return model.model_validate(plain_data(raw))
     except RecursionError:
         message, hint = over_limit("yaml-depth", "the YAML document's nesting",
                                    "too deep for this Python")
