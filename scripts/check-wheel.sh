@@ -26,6 +26,10 @@ case "$installed" in
   "$work/venv/"*) ;;
   *) echo "error: signalchain was imported from $installed, not from the wheel" >&2; exit 1 ;;
 esac
+if [ ! -f "$(dirname "$installed")/py.typed" ]; then
+  echo "error: the wheel lacks signalchain/py.typed (type checkers would ignore its types)" >&2
+  exit 1
+fi
 echo "running 'signalchain demo' in $PWD (signalchain from $installed)" >&2
 status=0
 "$work/venv/bin/signalchain" demo >"$work/demo.out" 2>&1 || status=$?

@@ -33,6 +33,7 @@ from signalchain.evaluate import evaluate
 from signalchain.graph import compile_rig
 from signalchain.graph.compile import frequency_grid
 from signalchain.graph.response import respond
+from signalchain.report.simulate import evaluation_json
 from signalchain.wiring.netlist import EARTH, Drive, GroundSource, Netlist, Resistor, Sense
 from tests.conftest import EXAMPLES
 
@@ -121,7 +122,7 @@ def test_figures_do_not_depend_on_the_solver(path, monkeypatch):
     for dense_max in (10**9, 0):
         monkeypatch.setattr(mna, "DENSE_MAX_UNKNOWNS", dense_max)
         ev = evaluate(compile_rig(check_rig(path)))
-        figures.append((ev.to_json(), [(e.noise_spl_dba, e.hum_spl_dba, *(c.spl_db for c in
+        figures.append((evaluation_json(ev), [(e.noise_spl_dba, e.hum_spl_dba, *(c.spl_db for c in
                                         e.program)) for lf in ev.listeners
                                        for e in lf.ears.values()]))
     (json_dense, dense), (json_sparse, sparse) = figures
@@ -210,7 +211,7 @@ def test_unplugged_ports_get_no_circuit():
     assert "amp.o16" in graph.stages  # the stage exists, it just drives nothing
     assert set(graph.drive_stage) == {"src.headphones", "amp.o1", "amp.o2"}
     ev = evaluate(graph)
-    assert {s["id"] for s in ev.stages} <= {"src.headphones", "amp.o1", "amp.o2", "amp.input",
+    assert {s.id for s in ev.stages} <= {"src.headphones", "amp.o1", "amp.o2", "amp.input",
                                             "l0.drivers", "l1.drivers"}
 
 
@@ -220,7 +221,7 @@ def test_unplugged_ports_do_not_change_the_circuit():
     big = check_rig(inline_amp_rig(63, 2), text=True)
     assert big.netlist == small.netlist
     ev_small, ev_big = (evaluate(compile_rig(b)) for b in (small, big))
-    assert ev_small.to_json() == ev_big.to_json()
+    assert evaluation_json(ev_small) == evaluation_json(ev_big)
 
 
 def test_linked_ports_of_a_passive_device_keep_their_contacts():

@@ -87,12 +87,12 @@ def test_tune_listener_target_must_be_a_finite_level(runner, value):
 
 
 def test_os_errors_are_user_errors_naming_the_path(runner, monkeypatch):
-    import signalchain.api
+    from signalchain.rig import Rig
 
     def boom(*_a, **_k):
         raise OSError(errno.EIO, "Input/output error", "/some/rig.yaml")
 
-    monkeypatch.setattr(signalchain.api, "check_rig", boom)
+    monkeypatch.setattr(Rig, "from_path", boom)
     result = run(runner, "check", EX1)
     assert result.exit_code == 1
     assert "/some/rig.yaml: Input/output error" in result.stderr

@@ -19,8 +19,9 @@ from signalchain.errors import RigTopologyError
 from signalchain.evaluate import evaluate
 from signalchain.graph import compile_rig
 from signalchain.graph.response import respond
+from signalchain.report.simulate import evaluation_json
+from signalchain.report.tune import explanation_lines, print_tune, tune_json
 from signalchain.tune import tune
-from signalchain.views import describe_tune
 from tests.conftest import EXAMPLES, built_from_text
 from tests.rigkit import NOISE, RO, TEST_CABLES, ZIN, built, in_port, out_port, rig, with_cables
 
@@ -186,9 +187,9 @@ def test_servo_balanced_into_differential_input_does_not_clip_below_full_scale()
     lf = ev.listener("bob")
     assert lf.clips_at_dbfs is None
     assert "clipping" not in {w.code for w in lf.warnings}
-    (row,) = [s for s in ev.stages if s["id"] == "src.out"]
-    assert row["headroom_db"] == pytest.approx(0.0, abs=1e-6)
-    assert "differential" in row["limited_by"]
+    (row,) = [s for s in ev.stages if s.id == "src.out"]
+    assert row.headroom_db == pytest.approx(0.0, abs=1e-6)
+    assert row.limit.kind == "differential-swing"
 
 
 def test_servo_cold_open_loses_about_6_db():
@@ -214,14 +215,14 @@ def test_servo_cold_grounded_keeps_level_but_loses_6_db_of_maximum():
     assert db(got) == pytest.approx(db(hand), abs=0.1)
     assert db(hand) == pytest.approx(0.0, abs=1.0)
     ev = evaluate(compile_rig(built(doc)))
-    (row,) = [s for s in ev.stages if s["id"] == "src.out"]
-    max_out = abs(got) * 10 ** (row["headroom_db"] / 20)  # volts at 0 dBFS + headroom
+    (row,) = [s for s in ev.stages if s.id == "src.out"]
+    max_out = abs(got) * 10 ** (row.headroom_db / 20)  # volts at 0 dBFS + headroom
     assert db(max_out / vmax) == pytest.approx(-6.02, abs=0.05)
     balanced = evaluate(compile_rig(built(servo_rig("trs-cable", "balanced", vmax=vmax))))
-    (brow,) = [s for s in balanced.stages if s["id"] == "src.out"]
-    assert brow["headroom_db"] == pytest.approx(db(vmax / 1.0), abs=1e-6)
+    (brow,) = [s for s in balanced.stages if s.id == "src.out"]
+    assert brow.headroom_db == pytest.approx(db(vmax / 1.0), abs=1e-6)
     # headroom re 0 dBFS drops by the 6 dB less the (small) level change
-    assert row["headroom_db"] - brow["headroom_db"] == pytest.approx(-6.02 - db(hand), abs=0.05)
+    assert row.headroom_db - brow.headroom_db == pytest.approx(-6.02 - db(hand), abs=0.05)
 
 
 def test_motu_m2_line_out_into_balanced_input_does_not_clip():
@@ -244,8 +245,8 @@ connections:
     lf = ev.listener("alice")
     assert lf.clips_at_dbfs is None, [w.message for w in lf.warnings]
     for sid in ("m2.line_out_1", "m2.line_out_2"):
-        (row,) = [s for s in ev.stages if s["id"] == sid]
-        assert row["headroom_db"] >= -1e-6
+        (row,) = [s for s in ev.stages if s.id == sid]
+        assert row.headroom_db >= -1e-6
 
 
 # ---------------------------------------------------------------- crosstalk
@@ -255,7 +256,7 @@ def test_crosstalk_is_flagged_against_the_listeners_loudest_entry():
     """Method 2 (impedance-balanced line out into a stereo input): L in the left ear; the right
     ear gets L only through the cord's shared ground return, ≈ 54 dB down."""
     ev = evaluate(compile_rig(check_rig(EXAMPLES / "02-left-line-out-to-splitter.yaml")))
-    data = ev.to_json()
+    data = evaluation_json(ev)
     for lf, lj in zip(ev.listeners, data["listeners"], strict=True):
         loudest = max(c.spl_db for e in lf.ears.values() for c in e.program)
         for side, ear in lf.ears.items():
@@ -284,7 +285,7 @@ def test_stereo_rig_marks_ground_return_crosstalk():
 
 def test_json_exposes_audibility_and_thresholds():
     ev = evaluate(compile_rig(check_rig(EXAMPLES / "01-headphone-out-to-splitter.yaml")))
-    data = ev.to_json()
+    data = evaluation_json(ev)
     assert data["thresholds"] == {"hiss_audible_dba": th.HISS_AUDIBLE_DBA,
                                   "hum_audible_dba": th.HUM_AUDIBLE_DBA,
                                   "crosstalk_db": th.CROSSTALK_DB,
@@ -334,9 +335,10 @@ def test_tune_prints_one_rounded_value_per_knob_and_says_where_assumptions_are()
     graph = compile_rig(check_rig(EXAMPLES / "01-headphone-out-to-splitter.yaml"))
     result = tune(graph, 80.0)
     console = Console(record=True, width=300)
-    describe_tune(console, result)
+    print_tune(console, result)
     text = console.export_text()
-    tuned = next(line for line in result.explanation if line.startswith("Tuned:"))
+    lines = explanation_lines(result)
+    tuned = next(line for line in lines if line.startswith("Tuned:"))
     for key, pos in result.knobs.items():
         pct = f"{pos:.0%}"
         assert f"{key} {pct}" in tuned or key not in tuned
@@ -344,14 +346,16 @@ def test_tune_prints_one_rounded_value_per_knob_and_says_where_assumptions_are()
         assert pct in row
     worst = max(lf.noise_spl_dba for lf in result.evaluation.listeners)
     assert f"worst hiss {worst:.1f} dBA" in tuned
-    cmp = {c["case"]: c for c in result.comparison}
-    assert cmp["tuned"]["knobs"]["scarlett.headphones"] == result.knobs["scarlett.headphones"]
-    last = result.explanation[-1]
+    cmp = {c.case: c for c in result.comparison}
+    assert cmp["tuned"].knobs["scarlett.headphones"] == result.knobs["scarlett.headphones"]
+    last = lines[-1]
     assert "see 'assumptions'" not in last
     # the rig's path as given, so the command can be pasted as it is
     assert "signalchain simulate /" in last and "01-headphone-out-to-splitter.yaml'" in last
     assert "--json" in last
-    assert result.to_json()["assumptions"] == result.evaluation.assumptions
+    data = tune_json(result)
+    assert data["assumptions"] == evaluation_json(result.evaluation)["assumptions"]
+    assert data["explanation"] == lines
 
 
 def test_tune_json_matches_the_printed_knobs(runner, tmp_path):

@@ -151,7 +151,7 @@ class Method:
         """The method as in ``advise --json``."""
         return {"name": self.name, "connections": self.connections, "bom": self.bom,
                 "stereo": self.facts.get("stereo"), "volume": self.facts.get("volume"),
-                "knobs": self.tuned.knobs if self.tuned else {},
+                "knobs": dict(self.tuned.knobs) if self.tuned else {},
                 "noise_spl_dba": _r(self.facts.get("noise")),
                 "hum_spl_dba": _r(self.facts.get("hum")),
                 "levels_spl_db": {k: _r(v) for k, v in self.facts.get("levels", {}).items()},
@@ -940,16 +940,16 @@ def _facts(m: Method, devices: dict[str, ResolvedDevice], target: float,
     per_listener: dict[str, list[str]] = {}
     for lf in ev.listeners:
         for c in lf.volume_controls:
-            if c["physical"]:
-                per_listener.setdefault(lf.id, []).append(c["knob"])
+            if c.physical:
+                per_listener.setdefault(lf.id, []).append(c.knob)
     for lf in ev.listeners:
         for c in lf.volume_controls:
-            users = sum(c["knob"] in v for v in per_listener.values())
-            if c["knob"].startswith(f"{source}.") and (users > 1 or len(ev.listeners) == 1):
-                shared[c["knob"]] = c["physical"]
+            users = sum(c.knob in v for v in per_listener.values())
+            if c.knob.startswith(f"{source}.") and (users > 1 or len(ev.listeners) == 1):
+                shared[c.knob] = c.physical
     master = [{"knob": k, "physical": v} for k, v in shared.items()]
-    software = next((c["knob"] for lf in ev.listeners for c in lf.volume_controls
-                     if not c["physical"]), None)
+    software = next((c.knob for lf in ev.listeners for c in lf.volume_controls
+                     if not c.physical), None)
     volume = {"master": master or [{"knob": software, "physical": False}],
               "per_listener": {w: [k for k in ks if not k.startswith(f"{source}.")]
                                for w, ks in per_listener.items()}}
@@ -963,8 +963,8 @@ def _facts(m: Method, devices: dict[str, ResolvedDevice], target: float,
     targets = m.tuned.targets
     off = {w: spl - targets.get(w, target) for w, spl in levels.items()
            if not math.isfinite(spl) or abs(spl - targets.get(w, target)) > LEVEL_TOLERANCE_DB}
-    short = {s["id"]: s["headroom_db"] for s in ev.stages
-             if math.isfinite(s["headroom_db"]) and s["headroom_db"] < headroom_db - 0.05}
+    short = {s.id: s.headroom_db for s in ev.stages
+             if math.isfinite(s.headroom_db) and s.headroom_db < headroom_db - 0.05}
     bad = set(codes) & BAD_CODES
     m.facts = {"stereo": stereo, "codes": codes, "volume": volume,
                "noise": worst.noise_spl_dba, "noise_listener": worst.id,

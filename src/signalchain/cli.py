@@ -233,45 +233,116 @@ def show_limits(as_json: JsonOpt = False) -> None:
               markup=False)
 
 
-@app.command()
-@guarded
-def check(rig: RigArg) -> None:
-    """Check that a rig plugs together; print what connects where."""
-    from signalchain.api import check_rig
-    from signalchain.views import describe_built
-
-    built = check_rig(rig)
-    describe_built(out, built)
-    print_diagnostics(built.warnings)
-    n = len(built.warnings)
-    out.print(f"✓ {rig} is valid" + (f" ({n} warning{'s' * (n != 1)})" if n else ""),
-              style="green", markup=False)
-
-
+FailOnOpt = Annotated[list[str] | None, typer.Option(
+    "--fail-on", metavar="SEVERITY|CODE[,…]",
+    help="exit 1 if a finding matches: error, warning (and errors), info (everything), or "
+    "finding codes such as one-ear; repeatable")]
+JunitOpt = Annotated[Path | None, typer.Option(
+    "--junit", metavar="FILE", help="also write a JUnit XML report (one case per listener)")]
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", metavar="DEVICE.KNOB=VALUE",
     help="override a knob: device.knob=value (0..1 or 60%); repeatable")]
+
+
+@contextmanager
+def reported_invalid(rig: Path, as_json: bool, junit: Path | None) -> Iterator[None]:
+    """An invalid rig's diagnostics also as JSON on stdout (``--json``) and in ``--junit``."""
+    from signalchain.gate import diagnostics_json, junit_invalid, write_junit
+
+    try:
+        yield
+    except UsageError:
+        raise
+    except RigError as exc:
+        if junit is not None:
+            write_junit(junit, junit_invalid(str(rig), exc.diagnostics))
+        if as_json:
+            print_json(diagnostics_json(exc.diagnostics))
+            raise typer.Exit(1) from None
+        raise
+
+
+def _gate(rig_name: str, check_findings: tuple[Any, ...], listeners: dict[str, Any],
+          selectors: frozenset[str], junit: Path | None) -> list[Any]:
+    """Write the JUnit report if asked; return the findings that fail the run."""
+    from signalchain.gate import failing, junit_xml, write_junit
+
+    if junit is not None:
+        write_junit(junit, junit_xml(rig_name, check_findings, listeners, selectors))
+    every = [*check_findings, *(f for fs in listeners.values() for f in fs)]
+    return failing(every, selectors)
+
+
+def _fail(failed: list[Any], as_json: bool) -> None:
+    if not failed:
+        return
+    if not as_json:
+        err.print(f"failed: {len(failed)} finding{'s' * (len(failed) != 1)} match --fail-on "
+                  f"({', '.join(sorted({f.code for f in failed}))})", style="bold red",
+                  markup=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
+          junit: JunitOpt = None) -> None:
+    """Check that a rig plugs together; print what connects where."""
+    from signalchain.gate import needs_simulation, parse_fail_on
+    from signalchain.report.simulate import finding_json, print_check
+    from signalchain.rig import Rig
+
+    selectors = parse_fail_on(fail_on or [])
+    with reported_invalid(rig, as_json, junit):
+        loaded = Rig.from_path(rig)
+        result = loaded.check()
+        simulated = needs_simulation(selectors) or junit is not None
+        listeners = ({lf.id: (*lf.warnings, *(w for w in loaded.simulate().warnings
+                                               if w.subject in lf.stages_on_path))
+                      for lf in loaded.simulate().listeners} if simulated else {})
+    failed = _gate(str(rig), result.findings, listeners, selectors, junit)
+    if as_json:
+        print_json({"signalchain": 1, "valid": True, "rig": loaded.name,
+                    "listeners": list(result.listeners), "feeds": dict(result.feeds),
+                    "findings": [finding_json(f) for f in result.findings],
+                    "failed": [finding_json(f) for f in failed]})
+        _fail(failed, as_json)
+        return
+    print_check(out, loaded.built)
+    print_diagnostics(loaded.built.warnings)
+    n = len(result.findings)
+    out.print(f"✓ {rig} is valid" + (f" ({n} warning{'s' * (n != 1)})" if n else ""),
+              style="green", markup=False)
+    _fail(failed, as_json)
 
 
 @app.command()
 @guarded
 def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
              quiet_assumptions: Annotated[bool, typer.Option(
-                 "--brief", help="do not list the assumed values")] = False) -> None:
+                 "--brief", help="do not list the assumed values")] = False,
+             fail_on: FailOnOpt = None, junit: JunitOpt = None) -> None:
     """What every listener hears: channels, polarity, SPL, hiss, hum, headroom."""
-    from signalchain.api import check_rig, parse_knob_settings
-    from signalchain.evaluate import evaluate
-    from signalchain.graph import compile_rig
-    from signalchain.views import describe_evaluation
+    from signalchain.gate import parse_fail_on
+    from signalchain.report.simulate import evaluation_json, print_evaluation
+    from signalchain.rig import Rig, parse_knob_settings
 
-    built = check_rig(rig)
-    overrides = parse_knob_settings(settings or [], built)
-    ev = evaluate(compile_rig(built), overrides)
+    selectors = parse_fail_on(fail_on or [])
+    with reported_invalid(rig, as_json, junit):
+        loaded = Rig.from_path(rig)
+        ev = loaded.simulate(parse_knob_settings(settings or [], loaded))
+        check_findings = loaded.check().findings
+    listeners = {lf.id: (*lf.warnings, *(w for w in ev.warnings
+                                         if w.subject in lf.stages_on_path))
+                 for lf in ev.listeners}
+    failed = _gate(str(rig), check_findings, listeners, selectors, junit)
     if as_json:
-        print_json(ev.to_json())
+        print_json(evaluation_json(ev))
+        _fail(failed, as_json)
         return
-    print_diagnostics(built.warnings)
-    describe_evaluation(out, ev, show_assumptions=not quiet_assumptions)
+    print_diagnostics(loaded.built.warnings)
+    print_evaluation(out, ev, show_assumptions=not quiet_assumptions)
+    _fail(failed, as_json)
 
 
 @app.command()
@@ -354,8 +425,6 @@ def render(
     """Render what each listener hears into audio files (and summary.json)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from signalchain.api import check_rig, parse_knob_settings
-    from signalchain.graph import compile_rig
     from signalchain.render.programs import ProgramPolicy, open_program, seconds_problem
     from signalchain.render.run import RenderStopped, check_output_dir, seed_problem
     from signalchain.render.run import render as do_render
@@ -363,9 +432,12 @@ def render(
     bad = [p for p in (seconds_problem(seconds), seed_problem(seed)) if p is not None]
     if bad:
         raise UsageError(bad)
-    built = check_rig(rig)
+    from signalchain.rig import Rig, parse_knob_settings
+
+    loaded = Rig.from_path(rig)
+    built = loaded.built
     print_diagnostics(built.warnings)
-    overrides = parse_knob_settings(settings or [], built)
+    overrides = parse_knob_settings(settings or [], loaded)
     check_output_dir(out_dir, force)
     spec = built.rig.spec
     pair = _parse_channels(channels)
@@ -378,7 +450,7 @@ def render(
     with prog:
         for note in prog.notes:
             err.print(f"warning: {note}", markup=False)
-        graph = compile_rig(built)
+        graph = loaded.graph
         positions = {**graph.knob_positions, **overrides}
         # a progress bar when the render should take more than about a second (~150x real time)
         show = prog.frames / prog.samplerate > 150 and sys.stderr.isatty()
@@ -439,9 +511,9 @@ def tune(
     from signalchain.api import check_rig
     from signalchain.graph import compile_rig
     from signalchain.io import check_output_file
+    from signalchain.report.tune import print_tune, tune_json
     from signalchain.rigfile import write_knob_positions
     from signalchain.tune import tune as do_tune
-    from signalchain.views import describe_tune
 
     if not 20.0 <= target_spl <= 130.0:
         raise UsageError([Diagnostic("error", f"--target-spl {target_spl:g} is outside "
@@ -457,11 +529,11 @@ def tune(
     targets = _parse_targets(listener or [], built.listeners)
     result = do_tune(compile_rig(built), target_spl, targets, headroom_db)
     if write:
-        write_knob_positions(rig, result.knobs)
+        write_knob_positions(rig, dict(result.knobs))
     if as_json:
-        print_json(result.to_json())
+        print_json(tune_json(result))
         return
-    describe_tune(out, result)
+    print_tune(out, result)
     if write:
         out.print(f"wrote the knob positions into {rig}", markup=False)
 

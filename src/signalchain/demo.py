@@ -19,6 +19,7 @@ from signalchain.evaluate import Evaluation, evaluate
 from signalchain.graph import compile_rig
 from signalchain.io import write_text_atomic
 from signalchain.render.run import check_output_dir
+from signalchain.report.simulate import evaluation_json
 
 
 class ExamplesMissingError(RigError):
@@ -78,6 +79,7 @@ def _seed_claims(console: Console) -> dict:
     from signalchain.advise import advise
     from signalchain.api import load_rig, load_rig_text
     from signalchain.catalog import default_catalog
+    from signalchain.report.tune import note_text, tune_json
     from signalchain.schema.loader import plain_data
     from signalchain.tune import tune
     from signalchain.wiring.build import build
@@ -119,10 +121,10 @@ def _seed_claims(console: Console) -> dict:
     console.print(f"• 'Hiss rises with the interface's headphone knob': yes (bob, HM-4 at "
                   f"50 %) — {row}.")
     result = tune(graph1)
-    facts["tune"] = result.to_json()
+    facts["tune"] = tune_json(result)
     console.print("• 'Lower the interface, raise the amp' (tune, everyone at 80 dB SPL, 3 dB "
                   "headroom):")
-    for line in result.explanation[:-1]:
+    for line in (note_text(n) for n in result.notes if n.code != "assumptions"):
         console.print(f"    {line}", markup=False, highlight=False)
 
     hum_rows = []
@@ -192,7 +194,7 @@ def run_demo(console: Console, out_dir: Path | None = None, force: bool = False)
         table.add_section()
         if out_dir is not None:
             write_text_atomic(out_dir / f"{path.stem}.json",
-                              json.dumps(ev.to_json(), indent=2) + "\n", force=True)
+                              json.dumps(evaluation_json(ev), indent=2) + "\n", force=True)
     console.print(table)
     console.print("Reference program: 1 kHz at −18 dBFS per channel; (−) = inverted polarity. "
                   "Values marked assumed in the catalog are used where no spec is published "

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Limits:
         ValueError
             Naming the unknown limit (and the valid names) or the bad value.
         """
-        changes: dict[str, float | int] = {}
+        changes: dict[str, Any] = {}  # each value has its field's type (int or float)
         fields = {f.name.replace("_", "-"): f for f in dataclasses.fields(self)}
         for name, text in values.items():
             field = fields.get(name)

@@ -1,5 +1,7 @@
 """Documented thresholds behind warnings, each with its reason and source."""
 
+import math
+
 REFERENCE_DBFS = -18.0
 """Program reference level: a 1 kHz sine at -18 dBFS RMS (EBU R68 alignment, electrical.md §3;
 the seed article's 'aim for -18 dBFS as your average')."""
@@ -50,7 +52,7 @@ PROGRAM_CREST_DB = 12.0
 
 def niosh_allowed_hours(level_dba: float) -> float:
     """Allowed daily exposure (hours): ``8 h / 2**((L - 85)/3)`` (NIOSH, electrical.md §6)."""
-    return 8.0 / 2.0 ** ((level_dba - HEARING_RISK_DBA) / 3.0)
+    return 8.0 / math.pow(2.0, (level_dba - HEARING_RISK_DBA) / 3.0)
 
 
 def niosh_allowed_text(level_dba: float) -> str:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
+
+from signalchain.arrays import FloatArray, NumberArray
 
 DBU_REF_V = math.sqrt(0.6)  # 0 dBu = 0.7746 V rms (1 mW into 600 ohm)
 P_REF_PA = 20e-6  # 0 dB SPL
@@ -21,44 +24,71 @@ BOLTZMANN = 1.380649e-23
 
 
 # --------------------------------------------------------------------- dB
-def db(ratio: float | np.ndarray) -> float | np.ndarray:
+@overload
+def db(ratio: float) -> float: ...
+@overload
+def db(ratio: NumberArray) -> FloatArray: ...
+def db(ratio: float | NumberArray) -> float | FloatArray:
     """Return ``20*log10(|ratio|)`` for an amplitude ratio (-inf for 0)."""
     with np.errstate(divide="ignore"):
-        return 20.0 * np.log10(np.abs(ratio))
+        level_db: float | FloatArray = 20.0 * np.log10(np.abs(ratio))
+    return level_db
 
 
-def db_power(ratio: float | np.ndarray) -> float | np.ndarray:
+@overload
+def db_power(ratio: float) -> float: ...
+@overload
+def db_power(ratio: NumberArray) -> FloatArray: ...
+def db_power(ratio: float | NumberArray) -> float | FloatArray:
     """Return ``10*log10(ratio)`` for a power ratio (-inf for 0)."""
     with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(ratio)
+        level_db: float | FloatArray = 10.0 * np.log10(ratio)
+    return level_db
 
 
-def from_db(gain_db: float | np.ndarray) -> float | np.ndarray:
+@overload
+def from_db(gain_db: float) -> float: ...
+@overload
+def from_db(gain_db: NumberArray) -> FloatArray: ...
+def from_db(gain_db: float | NumberArray) -> float | FloatArray:
     """Return the amplitude ratio for a gain in dB."""
-    return 10.0 ** (np.asarray(gain_db, dtype=float) / 20.0)
+    ratio: float | FloatArray = 10.0 ** (np.asarray(gain_db, dtype=float) / 20.0)
+    return ratio
 
 
 def dbu_to_v(level_dbu: float) -> float:
     """Return the RMS voltage of a level in dBu."""
-    return DBU_REF_V * 10.0 ** (level_dbu / 20.0)
+    return DBU_REF_V * math.pow(10.0, level_dbu / 20.0)
 
 
-def v_to_dbu(v_rms: float | np.ndarray) -> float | np.ndarray:
+@overload
+def v_to_dbu(v_rms: float) -> float: ...
+@overload
+def v_to_dbu(v_rms: NumberArray) -> FloatArray: ...
+def v_to_dbu(v_rms: float | NumberArray) -> float | FloatArray:
     """Return the level in dBu of an RMS voltage."""
     return db(np.asarray(v_rms) / DBU_REF_V)
 
 
 def dbv_to_v(level_dbv: float) -> float:
     """Return the RMS voltage of a level in dBV."""
-    return 10.0 ** (level_dbv / 20.0)
+    return math.pow(10.0, level_dbv / 20.0)
 
 
-def pa_to_spl(p_rms_pa: float | np.ndarray) -> float | np.ndarray:
+@overload
+def pa_to_spl(p_rms_pa: float) -> float: ...
+@overload
+def pa_to_spl(p_rms_pa: NumberArray) -> FloatArray: ...
+def pa_to_spl(p_rms_pa: float | NumberArray) -> float | FloatArray:
     """Return the sound pressure level (dB SPL) of an RMS pressure."""
     return db(np.asarray(p_rms_pa) / P_REF_PA)
 
 
-def spl_to_pa(spl_db: float | np.ndarray) -> float | np.ndarray:
+@overload
+def spl_to_pa(spl_db: float) -> float: ...
+@overload
+def spl_to_pa(spl_db: NumberArray) -> FloatArray: ...
+def spl_to_pa(spl_db: float | NumberArray) -> float | FloatArray:
     """Return the RMS pressure (Pa) of a sound pressure level."""
     return P_REF_PA * from_db(spl_db)
 
@@ -74,20 +104,24 @@ def johnson_noise_v(r_ohm: float, bandwidth_hz: float = 20e3, temp_k: float = 30
 
 
 # ------------------------------------------------------------- A-weighting
-def a_weighting_gain(freq_hz: float | np.ndarray) -> np.ndarray:
+@overload
+def a_weighting_gain(freq_hz: float) -> float: ...
+@overload
+def a_weighting_gain(freq_hz: NumberArray) -> FloatArray: ...
+def a_weighting_gain(freq_hz: float | NumberArray) -> float | FloatArray:
     """Return the linear A-weighting gain (IEC 61672), 1.0 at 1 kHz.
 
     ``R_A = 12194² f⁴ / ((f²+20.6²) sqrt((f²+107.7²)(f²+737.9²)) (f²+12194²))``
     and ``A = 20 log10 R_A + 2.00 dB``.
     """
     f2 = np.asarray(freq_hz, dtype=float) ** 2
-    r_a = (12194.0**2 * f2**2) / (
+    r_a: float | FloatArray = (12194.0**2 * f2**2) / (
         (f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
     )
-    return r_a * 10.0 ** (2.0 / 20.0)
+    return r_a * math.pow(10.0, 2.0 / 20.0)
 
 
-def a_weighting_db(freq_hz: float | np.ndarray) -> np.ndarray:
+def a_weighting_db(freq_hz: float | NumberArray) -> FloatArray:
     """Return the A-weighting in dB (IEC 61672)."""
     return np.asarray(db(a_weighting_gain(freq_hz)))
 
@@ -100,8 +134,13 @@ def _exp_taper_base(midpoint: float) -> float:
     return (1.0 / midpoint - 1.0) ** 2
 
 
-def taper_gain(position: float | np.ndarray, taper: str | Sequence[Sequence[float]] = "audio"
-               ) -> np.ndarray:
+@overload
+def taper_gain(position: float, taper: str | Sequence[Sequence[float]] = "audio") -> float: ...
+@overload
+def taper_gain(position: NumberArray, taper: str | Sequence[Sequence[float]] = "audio"
+               ) -> FloatArray: ...
+def taper_gain(position: float | NumberArray, taper: str | Sequence[Sequence[float]] = "audio"
+               ) -> float | FloatArray:
     """Return the linear gain of a volume knob at ``position`` (0..1).
 
     Parameters
@@ -113,17 +152,19 @@ def taper_gain(position: float | np.ndarray, taper: str | Sequence[Sequence[floa
         (``a(x) = (b**x - 1)/(b - 1)``, ``b = (1/m - 1)**2``, electrical.md §4);
         ``linear`` is ``a = x``; explicit points are interpolated in dB.
     """
-    x = np.clip(np.asarray(position, dtype=float), 0.0, 1.0)
+    # a scalar position stays a scalar (NumPy returns one from a 0-d array)
+    x: float | FloatArray = np.clip(np.asarray(position, dtype=float), 0.0, 1.0)
     if isinstance(taper, str):
         if taper == "linear":
             return x
         if taper == "audio":
             b = _exp_taper_base(AUDIO_TAPER_MIDPOINT)
-            return (b**x - 1.0) / (b - 1.0)
+            gain: float | FloatArray = (b**x - 1.0) / (b - 1.0)
+            return gain
         raise ValueError(f"taper must be 'audio', 'linear' or a list of points, not {taper!r}")
     pts = np.asarray(taper, dtype=float)
-    gain_db = np.interp(x, pts[:, 0], pts[:, 1])
-    return np.asarray(from_db(gain_db))
+    gain_db: float | FloatArray = np.interp(x, pts[:, 0], pts[:, 1])
+    return from_db(gain_db)
 
 
 def taper_position(gain: float, taper: str | Sequence[Sequence[float]] = "audio") -> float:

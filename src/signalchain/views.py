@@ -8,36 +8,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from signalchain import thresholds as th
 from signalchain.catalog.store import Catalog, Entry
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.device import DeviceSpec
 from signalchain.schema.provenance import classify, numeric_leaves
 from signalchain.units import v_to_dbu
-from signalchain.wiring.build import BuiltRig
-
-
-def describe_built(console: Console, built: BuiltRig) -> None:
-    """Print a checked rig: devices, connections, listeners and what feeds them."""
-    spec = built.rig.spec
-    console.print(spec.name or "rig", style="bold", markup=False)
-    table = Table(title="devices", title_justify="left")
-    for col in ("name", "model", "kind", "power", "knobs"):
-        table.add_column(col)
-    for dev in built.devices.values():
-        knobs = ", ".join(f"{k} {v:.0%}" for k, v in dev.knobs.items())
-        table.add_row(*_cells(_named(dev.name, dev.spec.name), dev.model or "(inline)",
-                              dev.spec.kind, dev.spec.power, knobs))
-    console.print(table)
-    console.print("[bold]connections[/bold]")
-    for i, line in enumerate(built.links, 1):
-        console.print(f"  {i}. {line}", markup=False)
-    console.print("[bold]listeners[/bold]")
-    for name in built.listeners:
-        dev = built.devices[name]
-        feed = built.feeds.get(name) or "nothing active"
-        console.print(f"  {_named(name, dev.spec.name)} ({dev.model or 'inline'}) ← {feed}",
-                      markup=False)
 
 
 def _cells(*values: object) -> list[Text]:
@@ -141,114 +116,6 @@ def show_entry(console: Console, entry: Entry) -> None:
     console.print(table)
     for note in entry.notes:
         console.print(f"note: {note}", markup=False)
-
-
-def _fmt_program(lf: Any, side: str) -> str:
-    """One ear's program cell: ``L 82.1 dB``, crosstalk and inverted polarity marked."""
-    ear = lf.ears[side]
-    if not ear.program:
-        return "silent"
-    parts = [] if lf.program_at(side) else ["no program"]
-    for c in ear.program:
-        notes = [] if c.polarity > 0 else ["inverted"]
-        if c.crosstalk:
-            notes.insert(0, "crosstalk")
-        parts.append(f"{c.channel} {c.spl_db:.1f} dB" + (f" ({', '.join(notes)})" if notes
-                                                           else ""))
-    return ", ".join(parts)
-
-
-def describe_evaluation(console: Console, ev: Any, show_assumptions: bool = True) -> None:
-    """Print simulate's figures: per listener and ear, stages, warnings and assumptions."""
-    console.print(Text.assemble((ev.rig or "rig", "bold"), " — reference program: 1 kHz sine "
-                                "at −18 dBFS RMS per channel"))
-    table = Table(title="what each listener hears", title_justify="left")
-    for col in ("listener", "fed by", "ear", "program (dB SPL)", "hiss dBA", "hum dBA",
-                "clips at"):
-        table.add_column(col)
-    for lf in ev.listeners:
-        first = True
-        for side, ear in lf.ears.items():
-            clip = "" if not first else (f"{lf.clips_at_dbfs:.1f} dBFS" if lf.clips_at_dbfs
-                                         is not None else "—")
-            table.add_row(*_cells(_named(lf.id, lf.name) if first else "",
-                                  (lf.feed or "nothing") if first else "",
-                                  side, _fmt_program(lf, side),
-                                  level_text(ear.noise_spl_dba, th.HISS_AUDIBLE_DBA),
-                                  level_text(ear.hum_spl_dba, th.HUM_AUDIBLE_DBA), clip))
-            first = False
-        table.add_section()
-    console.print(table)
-    if ev.stages:
-        st = Table(title="headroom for a 0 dBFS sine", title_justify="left")
-        for col in ("stage", "headroom", "limited by"):
-            st.add_column(col)
-        for s in ev.stages:
-            style = "red" if s["headroom_db"] < 0 else ""
-            st.add_row(*_cells(s["id"], f"{s['headroom_db']:+.1f} dB", s["limited_by"]),
-                       style=style)
-        console.print(st)
-    for lf in ev.listeners:
-        controls = ", ".join(f"{c['knob']}{'' if c['physical'] else ' (software)'}"
-                             for c in lf.volume_controls)
-        model = f" [{lf.device}]" if lf.device != lf.id else ""
-        console.print(Text.assemble((_named(lf.id, lf.name), "bold"), f"{model} volume: "
-                                    f"{controls}"))
-        for w in lf.warnings:
-            console.print(Text.assemble("  ", (w.code, "yellow"), f": {w.message}"))
-    for w in ev.warnings:
-        console.print(Text.assemble((w.code, "yellow"), f": {w.message}"))
-    notes = sorted({a for lf in ev.listeners for a in lf.assumptions}) + list(ev.assumptions)
-    if notes:
-        if show_assumptions:
-            console.print(f"These results rest on {len(notes)} assumed values:", style="dim")
-            for a in notes:
-                console.print(f"  - {a}", style="dim", markup=False)
-        else:
-            console.print(f"[dim]These results rest on {len(notes)} assumed values "
-                          "(see 'simulate --json' or 'catalog show').[/dim]")
-
-
-def describe_tune(console: Console, result: Any) -> None:
-    """Print tune's knob settings, the predicted figures and the explanation."""
-    from signalchain.tune import format_knob
-    from signalchain.units import clock_position
-
-    def dba(value: float, audible_from: float) -> str:
-        """``9.6 dBA (inaudible)``, ``11.1 dBA`` or ``none``."""
-        text = level_text(value, audible_from)
-        if text == "none":
-            return text
-        number, _, note = text.partition(" ")
-        return f"{number} dBA" + (f" {note}" if note else "")
-
-    ev = result.evaluation
-    physical = {c["knob"]: c["physical"] for lf in ev.listeners for c in lf.volume_controls}
-    table = Table(title="knob settings", title_justify="left")
-    for col in ("knob", "position", "on the dial"):
-        table.add_column(col)
-    for key, pos in result.knobs.items():
-        dial = clock_position(pos) if physical.get(key, True) else "software"
-        table.add_row(*_cells(key, format_knob(pos), dial))
-    console.print(table)
-    rows = Table(title="predicted at these settings", title_justify="left")
-    for col in ("listener", "target", "program", "hiss", "hum", "headroom"):
-        rows.add_column(col)
-    for lf in ev.listeners:
-        limits = [s["headroom_db"] for s in ev.stages
-                  if s["id"] in lf.stages_on_path + lf.inputs_on_path]
-        room = f"{min(limits):.1f} dB" if limits else "—"
-        rows.add_row(*_cells(lf.id, f"{result.targets[lf.id]:g} dB SPL",
-                             (f"{lf.program_spl_db:.1f} dB SPL" if lf.program_spl_db > -1e9
-                              else "no program"),
-                             dba(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA),
-                             dba(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA), room))
-    console.print(rows)
-    status = "[green]all targets met[/green]" if result.feasible else \
-        "[red]not every target can be met[/red]"
-    console.print(status)
-    for line in result.explanation:
-        console.print(f"• {line}", markup=False)
 
 
 def describe_advice(console: Console, methods: list[Any], priority: str, ranking: str) -> None:

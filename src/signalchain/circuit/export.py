@@ -1,5 +1,4 @@
-"""SPICE export of a rig's passive network, driven by one program channel, probing one listener.
-"""
+"""SPICE export of a rig's passive network, driven by one program channel, probing a listener."""
 
 from __future__ import annotations
 

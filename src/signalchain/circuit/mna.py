@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from signalchain import limits
+from signalchain.arrays import ComplexArray, FloatArray, IntArray, RealArray
 from signalchain.errors import RigTopologyError, error_at
 from signalchain.schema.budget import over_limit
 from signalchain.wiring.netlist import EARTH, Netlist, Transducer
@@ -60,7 +62,7 @@ the default limit allows 60,000)."""
 REFINE_STEPS = 1
 """Steps of iterative refinement after the first solve (one reaches the accuracy the
 node voltages can hold: more change nothing on the example rigs)."""
-SPARSE_ORDERING = "MMD_ATA"
+SPARSE_ORDERING: Final = "MMD_ATA"
 """SuperLU column ordering: on a device ground shared by many ports it fills a quarter of
 what the default (COLAMD) does, and no more elsewhere."""
 RHS_BLOCK_COLUMNS = 16
@@ -71,13 +73,14 @@ RHS_BLOCK_BYTES = 4 * 2**20
 sparse solver."""
 
 
-def transducer_z(t: Transducer, freqs_hz: np.ndarray) -> np.ndarray:
+def transducer_z(t: Transducer, freqs_hz: FloatArray) -> FloatArray:
     """Impedance of a headphone driver over frequency (log-frequency interpolation)."""
     if not t.z_curve:
-        return np.full(freqs_hz.shape, t.z_ohm, dtype=float)
+        return np.full(freqs_hz.shape, t.z_ohm, dtype=np.float64)
     f = np.array([p[0] for p in t.z_curve], dtype=float)
     z = np.array([p[1] for p in t.z_curve], dtype=float)
-    return np.interp(np.log(freqs_hz), np.log(f), z)
+    z_ohm: FloatArray = np.interp(np.log(freqs_hz), np.log(f), z)
+    return z_ohm
 
 
 @dataclass
@@ -98,12 +101,12 @@ class Solution:
     nodes : list of str
     """
 
-    freqs_hz: np.ndarray
-    transfer: np.ndarray
+    freqs_hz: FloatArray
+    transfer: ComplexArray
     columns: list[str]
     senses: list[str]
     nodes: list[str]
-    node_voltages: np.ndarray | None = None
+    node_voltages: ComplexArray | None = None
 
     def column(self, name: str) -> int:
         """Index of a column by name."""
@@ -160,11 +163,11 @@ class _Triplets:
         self.cols.append(col)
         self.vals.append(value)
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
         return (np.asarray(self.rows, dtype=np.int64), np.asarray(self.cols, dtype=np.int64),
                 np.asarray(self.vals, dtype=float))
 
-    def dense(self, shape: tuple[int, int]) -> np.ndarray:
+    def dense(self, shape: tuple[int, int]) -> FloatArray:
         """As a dense array, summed in the order added (as ``+=`` one entry at a time)."""
         out = np.zeros(shape)
         r, c, v = self.arrays()
@@ -204,7 +207,7 @@ class _Differences:
                                      (np.asarray(row_of, dtype=np.int64),
                                       np.arange(len(node)))), shape=(len(rows), len(node)))
 
-    def apply(self, x_nodes: np.ndarray) -> np.ndarray:
+    def apply(self, x_nodes: ComplexArray) -> ComplexArray:
         """The rows' values for node voltages ``x_nodes`` (n_nodes, m)."""
         diff = x_nodes[self.node] - x_nodes[self.ref]
         return self.gather @ diff + self.total[:, None] * x_nodes[self.ref_row]
@@ -222,12 +225,12 @@ class _System:
     g: _Triplets
     c: _Triplets
     rhs: _Triplets
-    transducers: list[tuple[int | None, int | None, np.ndarray]]
+    transducers: list[tuple[int | None, int | None, FloatArray]]
     """(unknown of a, unknown of b, admittance over frequency) per transducer."""
-    branch_a: np.ndarray
+    branch_a: IntArray
     """Node at each two-terminal branch's first end (``n_nodes`` for earth)."""
-    branch_b: np.ndarray
-    branch_y: np.ndarray
+    branch_b: IntArray
+    branch_y: ComplexArray
     """(n_branches, F) admittance of every resistor, capacitor, driver and GMIN."""
     incidence: sp.csr_matrix
     """(n_nodes, n_branches): +1 where a branch leaves a node at its first end, -1 at its
@@ -239,8 +242,8 @@ class _System:
     senses: _Differences
     n_senses: int
 
-    def residual(self, x: np.ndarray, b: np.ndarray, freq_index: np.ndarray | slice
-                 ) -> np.ndarray:
+    def residual(self, x: ComplexArray, b: FloatArray | ComplexArray,
+                 freq_index: IntArray | slice) -> ComplexArray:
         """``b − A(f) x``, each node's current balance summed branch by branch.
 
         Parameters
@@ -265,7 +268,7 @@ class _System:
         return r
 
 
-def _assemble(net: Netlist, index: dict[str, int], freqs: np.ndarray,
+def _assemble(net: Netlist, index: dict[str, int], freqs: FloatArray,
               columns: list[str]) -> _System:
     n_nodes = len(index)
     vsources = [(d.pos, d.neg) for d in net.drives] + [
@@ -277,9 +280,9 @@ def _assemble(net: Netlist, index: dict[str, int], freqs: np.ndarray,
         g_t.add(i, i, GMIN_S)
     branch_a: list[int] = []
     branch_b: list[int] = []
-    branch_y: list[np.ndarray] = []
+    branch_y: list[ComplexArray] = []
 
-    def stamp(trip: _Triplets, a: str, b: str, y: float, y_f: np.ndarray) -> None:
+    def stamp(trip: _Triplets, a: str, b: str, y: float, y_f: ComplexArray) -> None:
         ia, ib = index.get(a), index.get(b)
         branch_a.append(n_nodes if ia is None else ia)
         branch_b.append(n_nodes if ib is None else ib)
@@ -379,7 +382,7 @@ def _assemble(net: Netlist, index: dict[str, int], freqs: np.ndarray,
         senses=_Differences(sense_rows), n_senses=len(net.senses))
 
 
-def _real_matmul(a: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _real_matmul(a: RealArray, z: ComplexArray) -> ComplexArray:
     """``a @ z`` for real ``a`` and complex ``z``.
 
     As two real products, which BLAS (unlike for the mixed one) keeps on one thread at
@@ -388,8 +391,8 @@ def _real_matmul(a: np.ndarray, z: np.ndarray) -> np.ndarray:
     return (a @ z.real) + 1j * (a @ z.imag)
 
 
-def _solve_dense(s: _System, freqs: np.ndarray, keep_nodes: bool
-                 ) -> tuple[np.ndarray, np.ndarray | None]:
+def _solve_dense(s: _System, freqs: FloatArray, keep_nodes: bool
+                 ) -> tuple[ComplexArray, ComplexArray | None]:
     """Kron-reduce the resistor-only nodes, then dense solves batched over frequency."""
     size, n_nodes, n_f = s.size, s.n_nodes, len(freqs)
     w = 2.0 * np.pi * freqs
@@ -430,7 +433,7 @@ def _solve_dense(s: _System, freqs: np.ndarray, keep_nodes: bool
             a_mat[:, ib, ia] -= y
     n_k, n_e = len(kept), len(gone)
 
-    def reduced_solve(b: np.ndarray) -> np.ndarray:
+    def reduced_solve(b: ComplexArray) -> ComplexArray:
         """Solve the reduced system for b of shape (kept, F, m).
 
         NumPy's batched solve factorises again each time; SciPy's LAPACK wrappers would let
@@ -439,7 +442,7 @@ def _solve_dense(s: _System, freqs: np.ndarray, keep_nodes: bool
         """
         return np.linalg.solve(a_mat, b.transpose(1, 0, 2)).transpose(1, 0, 2)
 
-    def full_step(r: np.ndarray) -> np.ndarray:
+    def full_step(r: ComplexArray) -> ComplexArray:
         """Solve ``A dx = r`` for r of shape (size, F, m) through the reduced system."""
         m = r.shape[2]
         ee_r = _real_matmul(g_ee_inv, r[gone].reshape(n_e, n_f * m))
@@ -469,8 +472,8 @@ def _solve_dense(s: _System, freqs: np.ndarray, keep_nodes: bool
             x[:n_nodes].transpose(1, 0, 2) if keep_nodes else None)
 
 
-def _solve_sparse(s: _System, freqs: np.ndarray, keep_nodes: bool
-                  ) -> tuple[np.ndarray, np.ndarray | None]:
+def _solve_sparse(s: _System, freqs: FloatArray, keep_nodes: bool
+                  ) -> tuple[ComplexArray, ComplexArray | None]:
     """A sparse LU per frequency, solved for the columns in blocks, reading only the senses.
 
     Memory is the factors (near linear in the nodes for these tree-like circuits), one
@@ -533,7 +536,7 @@ def _solve_sparse(s: _System, freqs: np.ndarray, keep_nodes: bool
     return transfer, node_voltages
 
 
-def solve(net: Netlist, freqs_hz: np.ndarray, keep_nodes: bool = False,
+def solve(net: Netlist, freqs_hz: FloatArray, keep_nodes: bool = False,
           method: str = "auto") -> Solution:
     """Solve the netlist at every frequency for every excitation column.
 

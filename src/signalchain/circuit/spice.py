@@ -143,7 +143,8 @@ _VALUE = re.compile(r"^\s*(vm|vp)\(([^)]*)\)\s*=\s*([-+0-9.eE]+)", re.MULTILINE)
 
 def parse_ngspice_output(text: str) -> list[complex]:
     """Read ``print vm(...) vp(...)`` results from ngspice batch output, in order."""
-    mags, phases = [], []
+    mags: list[float] = []
+    phases: list[float] = []
     for kind, _nodes, value in _VALUE.findall(text):
         (mags if kind == "vm" else phases).append(float(value))
     return [m * cmath.exp(1j * p) for m, p in zip(mags, phases, strict=True)]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from signalchain import units
+from signalchain.arrays import FloatArray
 from signalchain.circuit.mna import Solution, solve
 from signalchain.schema.device import HeadphoneSpec, PortSpec, Taper
 from signalchain.wiring.build import BuiltRig
@@ -56,9 +57,9 @@ class SignalGraph:
     drive_channel: list[str]
     """Internal channel each drive column carries."""
     n_drive: int
-    program_map: np.ndarray
+    program_map: FloatArray
     """(n_drive, n_program) 1 where a column carries a program channel."""
-    input_map: np.ndarray
+    input_map: FloatArray
     """(n_drive, n_input) 1 where a column carries what an input senses."""
     input_senses: list[int]
     ear_senses: list[int]
@@ -73,7 +74,7 @@ class SignalGraph:
     i_10k: int
     hum_points: list[tuple[int, float]]
     """(grid index, linear level re the fundamental) per mains harmonic."""
-    noise_weights: np.ndarray
+    noise_weights: FloatArray
     """Quadrature weights W with sum W*g ≈ ∫ g(f) A(f)² df over 20 Hz..20 kHz."""
     a_weight_norm: float
     """∫ A(f)² df over 20 Hz..20 kHz: turns an A-weighted RMS into a white density."""
@@ -82,7 +83,7 @@ class SignalGraph:
     """The named program source channels, in ``program_map`` column order."""
 
     @property
-    def freqs_hz(self) -> np.ndarray:
+    def freqs_hz(self) -> FloatArray:
         """The frequency grid of the solved network."""
         return self.solution.freqs_hz
 
@@ -94,14 +95,14 @@ class SignalGraph:
         return stage.gain * float(units.taper_gain(pos, stage.taper))
 
 
-def frequency_grid(mains_hz: float, harmonics: dict[int, float]) -> np.ndarray:
+def frequency_grid(mains_hz: float, harmonics: dict[int, float]) -> FloatArray:
     """Log grid over 20 Hz..20 kHz plus 1 kHz, 10 kHz and the mains harmonics."""
     n = int(round(np.log10(F_MAX_HZ / F_MIN_HZ) * GRID_POINTS_PER_DECADE)) + 1
     extra = [REFERENCE_HZ, 10000.0] + [k * mains_hz for k in harmonics if k * mains_hz <= F_MAX_HZ]
     return np.unique(np.concatenate([np.geomspace(F_MIN_HZ, F_MAX_HZ, n), extra]))
 
 
-def a_weighted_quadrature(grid_hz: np.ndarray, n_fine: int = 2000) -> np.ndarray:
+def a_weighted_quadrature(grid_hz: FloatArray, n_fine: int = 2000) -> FloatArray:
     """Weights W so that ``sum(W * g(grid))`` integrates ``g·A²`` over 20 Hz..20 kHz.
 
     ``g`` is taken as piecewise linear in log-frequency between grid points.
@@ -138,9 +139,11 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
             if port.direction != "out" or port.feeds is None:
                 continue
             knob = dev.spec.knobs.get(port.knob) if port.knob else None
-            is_dac = port.v_rms_at_0dbfs is not None
-            gain = port.v_rms_at_0dbfs if is_dac else float(units.from_db(port.gain_db or 0.0))
+            dac_v = port.v_rms_at_0dbfs
+            is_dac = dac_v is not None
+            gain = dac_v if dac_v is not None else float(units.from_db(port.gain_db or 0.0))
             noise = port.noise
+            assert noise is not None  # the schema requires it on every active output
             stages[f"{dev.name}.{pname}"] = Stage(
                 f"{dev.name}.{pname}", dev.name, pname, port, port.knob,
                 knob.taper if knob else "linear", knob.physical if knob else False, gain, is_dac,
@@ -165,12 +168,12 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
             k = dev.spec.program_channels.index(channel)
             if k < len(PROGRAM_CHANNELS):
                 program_map[j, k] = 1.0
-        for col, i in enumerate(input_senses):
+        for slot, i in enumerate(input_senses):
             s = senses[i]
             if s.device == dev.name:
                 roles = dev.spec.ports[s.port].channel_roles("senses")
                 if roles.get(s.role) == channel:
-                    input_map[j, col] = 1.0
+                    input_map[j, slot] = 1.0
 
     sense_stage: dict[int, str] = {}
     sense_limit: dict[int, float] = {}

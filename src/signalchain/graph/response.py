@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from signalchain.arrays import ComplexArray, FloatArray, IntArray
 from signalchain.graph.compile import SignalGraph
 
 
@@ -36,14 +37,14 @@ class Response:
         Every sense per ground source (at its fundamental amplitude).
     """
 
-    gains: np.ndarray
-    drive_from_noise: np.ndarray
-    program: np.ndarray
-    noise: np.ndarray
-    hum: np.ndarray
+    gains: FloatArray
+    drive_from_noise: ComplexArray
+    program: ComplexArray
+    noise: ComplexArray
+    hum: ComplexArray
 
 
-def knob_gains(graph: SignalGraph, positions: dict[str, float]) -> np.ndarray:
+def knob_gains(graph: SignalGraph, positions: dict[str, float]) -> FloatArray:
     """Linear gain of every drive column at the given knob positions."""
     per_stage: dict[str, float] = {}
     for sid in graph.drive_stage:
@@ -53,7 +54,7 @@ def knob_gains(graph: SignalGraph, positions: dict[str, float]) -> np.ndarray:
 
 
 def respond(graph: SignalGraph, positions: dict[str, float],
-            freq_index: np.ndarray | slice | None = None) -> Response:
+            freq_index: IntArray | slice | None = None) -> Response:
     """Solve the active loop at ``positions`` (optionally on a subset of the grid)."""
     sel = slice(None) if freq_index is None else freq_index
     t = graph.solution.transfer[sel]
@@ -65,7 +66,7 @@ def respond(graph: SignalGraph, positions: dict[str, float],
     km = k[:, None] * graph.input_map
     loop = np.eye(n_d)[None] - km[None] @ t_in_d
     r = np.linalg.inv(loop)
-    noise = t_d @ r
+    noise: ComplexArray = t_d @ r
     program = noise @ (k[:, None] * graph.program_map)[None]
     hum = noise @ (km[None] @ t_in_h) + t_h
     return Response(k, r, program, noise, hum)

@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from signalchain import units
+from signalchain.arrays import BoolArray, Float32Array, FloatArray, IntArray
 from signalchain.evaluate import stage_noise_v2
 from signalchain.graph.compile import F_MAX_HZ, F_MIN_HZ, SignalGraph
 from signalchain.graph.response import respond
@@ -33,7 +34,7 @@ PA_PER_SAMPLE = 20.0
 """WAV calibration: sample value 1.0 = 20 Pa (DESIGN.md)."""
 
 
-def _as_slice(cols: np.ndarray) -> np.ndarray | slice:
+def _as_slice(cols: IntArray) -> IntArray | slice:
     """Contiguous column sets become slices, so NumPy works on views instead of copies."""
     if len(cols) and np.array_equal(cols, np.arange(cols[0], cols[0] + len(cols))):
         return slice(int(cols[0]), int(cols[0]) + len(cols))
@@ -64,22 +65,22 @@ class Renderer:
 
     graph: SignalGraph
     samplerate: int
-    levels: list[np.ndarray]
-    gains: np.ndarray
-    program_channel: np.ndarray
-    input_map: np.ndarray
-    g_in: np.ndarray
-    g_ear: np.ndarray
+    levels: list[IntArray]
+    gains: FloatArray
+    program_channel: IntArray
+    input_map: FloatArray
+    g_in: FloatArray
+    g_ear: FloatArray
     fir_in: FirBank
     fir_ear: FirBank
-    noise_sigma: np.ndarray
-    drive_clip: np.ndarray
-    input_clip: np.ndarray
-    hum_in: np.ndarray
-    hum_ear: np.ndarray
-    ear_scale: np.ndarray
+    noise_sigma: FloatArray
+    drive_clip: FloatArray
+    input_clip: FloatArray
+    hum_in: FloatArray
+    hum_ear: FloatArray
+    ear_scale: FloatArray
     listener_ears: dict[str, tuple[int, int]]
-    listener_columns: dict[str, np.ndarray]
+    listener_columns: dict[str, IntArray]
     seed: int = 0
     stats: dict[str, list[EarStats]] = field(default_factory=dict)
     _pos: int = 0
@@ -95,9 +96,9 @@ class Renderer:
         freqs = graph.freqs_hz
         band = (freqs >= F_MIN_HZ) & (freqs <= F_MAX_HZ)
 
-        def paths(sense_idx: list[int]) -> tuple[np.ndarray, list[tuple[int, int, np.ndarray]]]:
+        def paths(sense_idx: list[int]) -> tuple[FloatArray, list[tuple[int, int, FloatArray]]]:
             gains = np.zeros((len(sense_idx), n_d))
-            firs = []
+            firs: list[tuple[int, int, FloatArray]] = []
             for row, s in enumerate(sense_idx):
                 peak = np.abs(t[band, s, :n_d]).max(axis=0)
                 keep = max(NEGLIGIBLE, RELATIVE_FLOOR * peak.max(initial=0.0))
@@ -143,9 +144,9 @@ class Renderer:
             kind = graph.built.netlist.senses[s].kind
             if kind in ("leg", "current"):
                 per_unit = np.abs(t[graph.i_ref, s, :n_d])
-                for j in np.flatnonzero(per_unit > NEGLIGIBLE):
-                    if graph.drive_stage[j] == graph.sense_stage[s]:
-                        drive_clip[j] = min(drive_clip[j], limit / per_unit[j])
+                for col in np.flatnonzero(per_unit > NEGLIGIBLE):
+                    if graph.drive_stage[col] == graph.sense_stage[s]:
+                        drive_clip[col] = min(drive_clip[col], limit / per_unit[col])
         input_clip = np.array([graph.sense_limit.get(s, np.inf) for s in graph.input_senses])
         drive_clip *= np.sqrt(2)  # RMS limits of sines -> peak sample limits
         input_clip = input_clip * np.sqrt(2)
@@ -157,7 +158,7 @@ class Renderer:
         phase = 2 * np.pi * np.arange(period) / period
         harmonics = [(round(freqs[idx] / mains), idx, lvl) for idx, lvl in graph.hum_points]
 
-        def hum_table(sense_idx: list[int]) -> np.ndarray:
+        def hum_table(sense_idx: list[int]) -> FloatArray:
             """One period of the hum injected straight at these senses (sources coherent)."""
             table = np.zeros((len(sense_idx), period))
             for k, idx, lvl in harmonics:
@@ -172,18 +173,17 @@ class Renderer:
 
         ear_scale = np.array([units.from_db(graph.sensitivity_db_per_v[who] - 94.0)
                               / PA_PER_SAMPLE for who, _ in graph.ears])
-        listener_ears = {}
+        listener_ears: dict[str, list[int]] = {}
         for e, (who, side) in enumerate(graph.ears):
             pair = listener_ears.setdefault(who, [-1, -1])
             pair[0 if side == "left" else 1] = e
-        listener_columns = {}
+        listener_columns: dict[str, IntArray] = {}
         for who, (el, er) in listener_ears.items():
             reach = (np.abs(resp.noise[graph.i_ref][[graph.ear_senses[el],
                                                      graph.ear_senses[er]], :]).max(axis=0))
             listener_columns[who] = np.flatnonzero(reach > 1e-4)
         return cls(graph, samplerate, levels, stream_gains, program_channel, graph.input_map,
-                   g_in, g_ear, FirBank(fir_in, len(graph.input_senses)),
-                   FirBank(fir_ear, len(graph.ear_senses)), noise_sigma, drive_clip,
+                   g_in, g_ear, FirBank(fir_in), FirBank(fir_ear), noise_sigma, drive_clip,
                    input_clip, hum_in, hum_ear, ear_scale,
                    {k: (v[0], v[1]) for k, v in listener_ears.items()}, listener_columns, seed,
                    {who: [EarStats(), EarStats()] for who in listener_ears})
@@ -215,7 +215,7 @@ class Renderer:
         scale = self.ear_scale[:, None]
         self._g_ear32 = sparse.csr_matrix((self.g_ear * scale).astype(np.float32))
         self.fir_ear = FirBank([(t, s, h * self.ear_scale[t]) for t, s, h in
-                                self.fir_ear.filters], len(self.ear_scale))
+                                self.fir_ear.filters])
         # each amp column reads one internal channel: a gather, not a matrix product
         self._sense_of = np.array([int(np.argmax(r)) if r.any() else -1
                                    for r in self.input_map])
@@ -233,18 +233,20 @@ class Renderer:
                          if self._hum_any else None)
         self._map_gain32 = (self.gains[:, None] * self.input_map).astype(np.float32)
         self._rows = np.arange(len(self.gains))
+        # the block buffer, made again only when the block length changes
+        self._x = np.zeros((len(self.gains), 0), dtype=np.float32)
         # a bound on each column's noise peak, so clip scans can be skipped when nothing clips
         self._noise_peak = np.array([float(np.abs(self._noise[j]).max()) if j in self._noise
                                      else 0.0 for j in range(len(self.gains))])
 
-    def _add_noise(self, x: np.ndarray, rows: np.ndarray, frames: int) -> None:
+    def _add_noise(self, x: Float32Array, rows: IntArray, frames: int) -> None:
         """Add each row's stage noise: a slice of its table at a seeded random offset."""
-        rows = [int(j) for j in rows if int(j) in self._noise]
-        if not rows:
+        noisy = [int(j) for j in rows if int(j) in self._noise]
+        if not noisy:
             return
         chunks = -(-frames // NOISE_TABLE)
-        starts = self._offsets.integers(NOISE_TABLE, size=(len(rows), chunks))
-        for r, j in enumerate(rows):
+        starts = self._offsets.integers(NOISE_TABLE, size=(len(noisy), chunks))
+        for r, j in enumerate(noisy):
             table = self._noise[j]
             for c in range(chunks):
                 done = c * NOISE_TABLE
@@ -252,7 +254,7 @@ class Renderer:
                 start = starts[r, c]
                 x[j, done:done + count] += table[start:start + count]
 
-    def process(self, program: np.ndarray) -> dict[str, np.ndarray]:
+    def process(self, program: Float32Array) -> dict[str, Float32Array]:
         """Render one block of the program (frames × 2) into each listener's ears (frames × 2).
 
         Blocks of any length are accepted; those longer than one second are worked
@@ -266,10 +268,10 @@ class Renderer:
         prog = np.ascontiguousarray(np.asarray(program, dtype=np.float32).T)
         prog_peak = np.abs(prog).max(axis=1) if frames else np.zeros(2)
         sense_peak = np.zeros(0)
-        if getattr(self, "_x", None) is None or self._x.shape[1] != frames:
+        if self._x.shape[1] != frames:
             self._x = np.zeros((len(self.gains), frames), dtype=np.float32)
         x = self._x  # rows no ear hears stay zero; every other row is rewritten each block
-        clip_rows: list[tuple[np.ndarray | slice, np.ndarray]] = []
+        clip_rows: list[tuple[IntArray | slice, BoolArray]] = []
         p0 = self._pos % self._period
         hum = slice(p0, p0 + frames)
         for cols in self._active:
@@ -281,7 +283,7 @@ class Renderer:
                 np.multiply(self._gains32[cols, None], prog[chans], out=x[cols])
             else:
                 senses = self._g_in32 @ x
-                if self._hum_any:
+                if self._hum_in is not None:
                     senses += self._hum_in[:, hum]
                 self.fir_in.process(x, senses)
                 lim = self.input_clip[:, None]
@@ -318,7 +320,7 @@ class Renderer:
                         clip_rows.append((cols, over))
                         x[cols] = np.clip(block, -lim, lim)
         ears = self._g_ear32 @ x
-        if self._hum_any:
+        if self._hum_ear is not None:
             ears += self._hum_ear[:, hum]
         self.fir_ear.process(x, ears)
         sum_sq = np.einsum("ij,ij->i", ears, ears)

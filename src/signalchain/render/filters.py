@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import fft as sp_fft
+
+from signalchain.arrays import ComplexArray, Float32Array, FloatArray
 
 FLAT_DB = 0.02
 """A path whose level varies less than this over 20 Hz–20 kHz becomes a plain gain."""
@@ -22,10 +25,10 @@ class PathFilter:
     """A transfer from one drive column to one sense: a gain or minimum-phase FIR taps."""
 
     gain: float
-    taps: np.ndarray | None = None
+    taps: FloatArray | None = None
 
 
-def design_path(response: np.ndarray, freqs_hz: np.ndarray, ref_index: int,
+def design_path(response: ComplexArray, freqs_hz: FloatArray, ref_index: int,
                 samplerate: int) -> PathFilter:
     """Turn a solved complex response into a gain (if flat) or a minimum-phase FIR.
 
@@ -65,7 +68,7 @@ class FirBank:
     Only targets that have filters are transformed back.
     """
 
-    def __init__(self, filters: list[tuple[int, int, np.ndarray]], n_targets: int):
+    def __init__(self, filters: list[tuple[int, int, FloatArray]]):
         self.filters = filters
         self.n_taps = max((len(h) for _, _, h in filters), default=0)
         self.targets = sorted({t for t, _, _ in filters})
@@ -73,13 +76,12 @@ class FirBank:
         self._row = {t: i for i, t in enumerate(self.targets)}
         self._col = {s: i for i, s in enumerate(self.sources)}
         self.tails = np.zeros((len(self.targets), max(self.n_taps - 1, 0)), dtype=np.float32)
-        self._spectra: dict[int, np.ndarray] = {}
-        del n_targets
+        self._spectra: dict[int, npt.NDArray[np.complex64]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.filters)
 
-    def _h(self, size: int) -> np.ndarray:
+    def _h(self, size: int) -> npt.NDArray[np.complex64]:
         """(targets, sources, bins) filter spectra for an FFT size (cached)."""
         if size not in self._spectra:
             h = np.zeros((len(self.targets), len(self.sources), size // 2 + 1), np.complex64)
@@ -88,7 +90,7 @@ class FirBank:
             self._spectra[size] = h
         return self._spectra[size]
 
-    def process(self, sources: np.ndarray, out: np.ndarray) -> None:
+    def process(self, sources: Float32Array, out: Float32Array) -> None:
         """Add every filter's output for this block to ``out`` (targets × frames)."""
         if not self.filters:
             return

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from signalchain import limits
+from signalchain.arrays import Float32Array, FloatArray
 from signalchain.errors import Diagnostic, Location, ProgramError, error_at
 
 REFERENCE_RMS = 10 ** (-18 / 20) / math.sqrt(2)  # -18 dBFS RMS in sample units
@@ -41,7 +42,7 @@ LIMIT_HINT = "raise the limit with 'signalchain --limit {name}=N'"
 
 
 class _Source(Protocol):
-    def blocks(self, block: int, frames: int) -> Iterator[np.ndarray]: ...
+    def blocks(self, block: int, frames: int) -> Iterator[Float32Array]: ...
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Program:
     source: _Source
     notes: list[str] = field(default_factory=list)
 
-    def blocks(self, block: int) -> Iterator[np.ndarray]:
+    def blocks(self, block: int) -> Iterator[Float32Array]:
         """Yield the program in blocks of at most ``block`` frames (``block`` ≥ 1)."""
         if block < 1:
             raise ValueError(f"block size must be at least 1 frame, not {block}")
@@ -120,10 +121,10 @@ def seconds_problem(seconds: float | None, option: str = "--seconds") -> Diagnos
 class _Loop:
     """A precomputed stereo table played from the start and repeated as needed."""
 
-    def __init__(self, table: np.ndarray):
+    def __init__(self, table: FloatArray):
         self.table = np.ascontiguousarray(table, dtype=np.float32)
 
-    def blocks(self, block: int, frames: int) -> Iterator[np.ndarray]:
+    def blocks(self, block: int, frames: int) -> Iterator[Float32Array]:
         n = len(self.table)
         pos = 0
         while pos < frames:
@@ -137,18 +138,19 @@ class _Loop:
             pos += count
 
 
-def _normalise(x: np.ndarray, rms: float = REFERENCE_RMS) -> np.ndarray:
-    return x * (rms / np.sqrt(np.mean(x**2)))
+def _normalise(x: FloatArray, rms: float = REFERENCE_RMS) -> FloatArray:
+    scale: float = rms / np.sqrt(np.mean(x**2))
+    return x * scale
 
 
-def _sine(fs: int) -> np.ndarray:
+def _sine(fs: int) -> FloatArray:
     n = fs // 1000 * 1000 if fs % 1000 == 0 else fs  # whole cycles per table
     t = np.arange(n) / fs
     s = math.sqrt(2) * REFERENCE_RMS * np.sin(2 * np.pi * 1000.0 * t)
     return np.stack([s, s], axis=1)
 
 
-def _sweep(fs: int, seconds: float = 10.0) -> np.ndarray:
+def _sweep(fs: int, seconds: float = 10.0) -> FloatArray:
     """Logarithmic sine sweep 20 Hz → 20 kHz, both channels, -18 dBFS."""
     n = int(seconds * fs)
     t = np.arange(n) / fs
@@ -161,7 +163,7 @@ def _sweep(fs: int, seconds: float = 10.0) -> np.ndarray:
     return np.stack([s, s], axis=1)
 
 
-def _pink(fs: int, seconds: float = 8.0, seed: int = 1) -> np.ndarray:
+def _pink(fs: int, seconds: float = 8.0, seed: int = 1) -> FloatArray:
     """Pink (1/f) noise, 20 Hz–20 kHz, independent L and R, -18 dBFS RMS each (a seamless loop)."""
     n = int(seconds * fs)
     rng = np.random.default_rng(seed)
@@ -176,13 +178,14 @@ def _pink(fs: int, seconds: float = 8.0, seed: int = 1) -> np.ndarray:
     return np.stack(chans, axis=1)
 
 
-def _burst(fs: int, freq: float, seconds: float) -> np.ndarray:
+def _burst(fs: int, freq: float, seconds: float) -> FloatArray:
     t = np.arange(int(seconds * fs)) / fs
     env = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.01)
-    return math.sqrt(2) * REFERENCE_RMS * np.sin(2 * np.pi * freq * t) * env
+    burst: FloatArray = math.sqrt(2) * REFERENCE_RMS * np.sin(2 * np.pi * freq * t) * env
+    return burst
 
 
-def _stereo_id(fs: int) -> np.ndarray:
+def _stereo_id(fs: int) -> FloatArray:
     """Left-only 440 Hz, right-only 660 Hz, centre 550 Hz bursts (0.6 s) with 0.3 s gaps."""
     gap = np.zeros(int(0.3 * fs))
     parts = []
@@ -193,7 +196,7 @@ def _stereo_id(fs: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _music(fs: int, seed: int = 7) -> np.ndarray:
+def _music(fs: int, seed: int = 7) -> FloatArray:
     """Synthesize an 8-bar loop at 120 bpm, -18 dBFS RMS overall.
 
     Bass and chords are in both channels, a lead melody panned left, hi-hat noise
@@ -205,9 +208,9 @@ def _music(fs: int, seed: int = 7) -> np.ndarray:
     rng = np.random.default_rng(seed)
     left = np.zeros(n, dtype=np.float32)
     right = np.zeros(n, dtype=np.float32)
-    cache: dict[tuple[float, float, int, float], np.ndarray] = {}
+    cache: dict[tuple[float, float, int, float], Float32Array] = {}
 
-    def tone(freq: float, dur: float, harmonics: int, decay: float) -> np.ndarray:
+    def tone(freq: float, dur: float, harmonics: int, decay: float) -> Float32Array:
         key = (freq, dur, harmonics, decay)
         if key not in cache:
             tt = (np.arange(int(dur * fs)) / fs).astype(np.float32)
@@ -216,7 +219,7 @@ def _music(fs: int, seed: int = 7) -> np.ndarray:
             cache[key] = env * sum(np.sin(h * phase) / h for h in range(1, harmonics + 1))
         return cache[key]
 
-    def add(chan: np.ndarray, start: float, wave: np.ndarray, gain: float) -> None:
+    def add(chan: Float32Array, start: float, wave: Float32Array, gain: float) -> None:
         i0 = int(start * fs)
         i1 = min(n, i0 + len(wave))
         chan[i0:i1] += gain * wave[:i1 - i0]
@@ -245,8 +248,9 @@ def _music(fs: int, seed: int = 7) -> np.ndarray:
             step = scale[(bar * 3 + e * 5) % len(scale)]  # lead melody on the left
             add(left, t0 + e * beat / 2, tone(root * 8 * 2 ** (step / 12), beat / 2, 3, 4.0),
                 0.15)
-    stereo = np.stack([left, right], axis=1)
-    return stereo * (REFERENCE_RMS / np.sqrt(np.mean(stereo.astype(np.float64) ** 2)))
+    stereo = np.stack([left, right], axis=1).astype(np.float64)
+    level: float = REFERENCE_RMS / np.sqrt(np.mean(stereo**2))
+    return stereo * level
 
 
 _TABLES = {"music": _music, "stereo-id": _stereo_id, "pink": _pink, "sine1k": _sine,
@@ -254,7 +258,7 @@ _TABLES = {"music": _music, "stereo-id": _stereo_id, "pink": _pink, "sine1k": _s
 
 
 @lru_cache(maxsize=8)
-def _table(name: str, samplerate: int) -> np.ndarray:
+def _table(name: str, samplerate: int) -> FloatArray:
     table = _TABLES[name](samplerate)
     table.setflags(write=False)
     return table
@@ -311,7 +315,7 @@ class _FileSource:
     def close(self) -> None:
         self._release()
 
-    def blocks(self, block: int, frames: int) -> Iterator[np.ndarray]:
+    def blocks(self, block: int, frames: int) -> Iterator[Float32Array]:
         import soxr
 
         if not self._release.alive:
@@ -354,15 +358,16 @@ class _FileSource:
             raise _program_error(f"cannot read {self.name} again from the start: "
                                  f"{_sf_reason(exc)}") from None
 
-    def _read(self, frames: int) -> np.ndarray:
+    def _read(self, frames: int) -> Float32Array:
         # our own loop, not SoundFile.blocks: a header that claims more frames than the file
         # holds would make that yield empty blocks for ever
         try:
-            return self.snd.read(frames, dtype="float32", always_2d=True)
+            samples: Float32Array = self.snd.read(frames, dtype="float32", always_2d=True)
         except (RuntimeError, ValueError) as exc:
             raise _program_error(f"cannot read {self.name}: {_sf_reason(exc)}") from None
+        return samples
 
-    def _select(self, raw: np.ndarray) -> np.ndarray:
+    def _select(self, raw: Float32Array) -> Float32Array:
         if raw.shape[1] == 1:
             return np.repeat(raw, 2, axis=1)
         a, b = self.channels or (1, 2)

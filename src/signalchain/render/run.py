@@ -591,7 +591,9 @@ def render(graph: SignalGraph, positions: dict[str, float], program: Program, ou
             if progress:
                 progress(done, program.frames)
         wall = time.perf_counter() - t0
-        summary = ev.to_json()
+        from signalchain.report.simulate import evaluation_json
+
+        summary = evaluation_json(ev)
         summary["render"] = {
             "program": program.name, "samplerate": program.samplerate,
             "seconds": round(done / program.samplerate, 3), "normalized": normalize,

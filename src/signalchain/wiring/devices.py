@@ -170,7 +170,8 @@ def add_output(net: Netlist, dev: str, pname: str, port: PortSpec) -> None:
         if port.signal == "balanced":
             cold = contact_node(dev, pname, ROLES[port.connector]["cold"])
             net.contact_roles[cold] = (dev, pname, "cold")
-            net.resistors.append(Resistor(f"{cold}.zout", cold, gnd, max(port.z_out_ohm, 1e-3)))
+            net.resistors.append(Resistor(f"{cold}.zout", cold, gnd,
+                                          max(port.z_out_ohm or 0.0, 1e-3)))
     elif port.topology == "push-pull":
         for role, coeff in (("hot", 0.5), ("cold", -0.5)):
             src = f"{base}.{role}.src"
