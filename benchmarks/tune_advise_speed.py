@@ -10,14 +10,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from signalchain.advise import advise
-from signalchain.api import check_rig, load_rig
-from signalchain.catalog import default_catalog
 from signalchain.demo import example_path
-from signalchain.graph import compile_rig
-from signalchain.schema.loader import plain_data
-from signalchain.tune import tune
-from signalchain.wiring.resolve import resolve
+from signalchain.rig import Rig
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
@@ -31,17 +25,15 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 
 def main() -> None:
     rig = example_path("01")
-    graph = compile_rig(check_rig(rig))
-    tune(graph)  # warm-up
-    med, worst = timed(lambda: tune(graph), 10)
+    tuned = Rig.from_path(rig)
+    tuned.tune()  # warm-up (and the solve)
+    med, worst = timed(tuned.tune, 10)
     print(f"tune   {rig.name}: median {med * 1e3:6.1f} ms, max {worst * 1e3:6.1f} ms "
           f"(target < 200 ms): {'OK' if med < 0.2 else 'SLOWER THAN TARGET'}")
-    spec, doc = load_rig(rig)
-    resolved = resolve(spec, doc, default_catalog())
-    raw = plain_data(doc.data["devices"])
+    loaded = Rig.from_path(rig)
     for priority in ("quality", "convenience"):
-        med, worst = timed(lambda p=priority: advise(resolved, raw, priority=p), 3)
-        n = len(advise(resolved, raw, priority=priority))
+        med, worst = timed(lambda p=priority: loaded.advise(priority=p), 3)
+        n = len(loaded.advise(priority=priority))
         print(f"advise {rig.name} ({priority}, {n} methods): median {med:5.2f} s, max "
               f"{worst:5.2f} s (target < 2 s): {'OK' if med < 2 else 'SLOWER THAN TARGET'}")
 

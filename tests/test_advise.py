@@ -7,20 +7,16 @@ import json
 import pytest
 
 from signalchain.advise import advise
-from signalchain.api import load_rig, load_rig_text
-from signalchain.catalog import default_catalog
 from signalchain.cli import app
-from signalchain.schema.loader import plain_data
-from signalchain.wiring.resolve import resolve
+from signalchain.rig import Rig
 from tests.conftest import EXAMPLES
 
 EX1 = EXAMPLES / "01-headphone-out-to-splitter.yaml"
 
 
 def run_advise(path=EX1, text=None, **kw):
-    spec, doc = load_rig_text(text) if text else load_rig(path)
-    rig = resolve(spec, doc, default_catalog())
-    return advise(rig, plain_data(doc.data["devices"]), **kw)
+    rig = Rig.from_text(text) if text else Rig.from_path(path)
+    return advise(rig, **kw)
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,9 @@ import re
 import pytest
 
 from signalchain.advise import LEVEL_TOLERANCE_DB, advise
-from signalchain.api import load_rig, load_rig_text
-from signalchain.catalog import default_catalog
 from signalchain.cli import app
 from signalchain.errors import RigError, UsageError
-from signalchain.schema.loader import plain_data
-from signalchain.wiring.resolve import resolve
+from signalchain.rig import Rig
 from tests.conftest import EXAMPLES
 
 EX1 = EXAMPLES / "01-headphone-out-to-splitter.yaml"
@@ -68,14 +65,12 @@ def listeners(n: int, model: str | None = None) -> str:
     return "".join(f"  p{i}: {model or HEADPHONES[i % len(HEADPHONES)]}\n" for i in range(n))
 
 
-def resolved(text: str):
-    spec, doc = load_rig_text(text)
-    return resolve(spec, doc, default_catalog()), plain_data(doc.data["devices"])
+def resolved(text: str) -> Rig:
+    return Rig.from_text(text)
 
 
 def run_advise(text: str, **kw):
-    rig, raw = resolved(text)
-    return advise(rig, raw, **kw)
+    return advise(resolved(text), **kw)
 
 
 def error_text(exc: RigError) -> str:
@@ -95,12 +90,12 @@ def five():
 # 1. a device advise cannot use is a clear RigError ------------------------------------------
 
 def test_headphones_without_captive_plug_are_a_rig_error():
-    rig, raw = resolved(NEWCOMER)
-    zed = rig.devices["zed"]
+    rig = resolved(NEWCOMER)
+    zed = rig.resolved.devices["zed"]
     plug = zed.spec.ports["plug"].model_copy(update={"captive": False})
     zed.spec = zed.spec.model_copy(update={"ports": {"plug": plug}})
     with pytest.raises(RigError) as err:
-        advise(rig, raw)
+        advise(rig)
     text = error_text(err.value)
     assert "zed (Zed's old cans)" in text and "captive: true" in text
 
@@ -315,9 +310,8 @@ def test_headphone_plug_that_fits_nothing():
                                 {"target_spl_db": math.nan}, {"target_spl_db": math.inf},
                                 {"headroom_db": -3.0}, {"priority": "cheap"}])
 def test_library_rejects_absurd_options(kw):
-    spec, doc = load_rig(EX1)
     with pytest.raises(UsageError):
-        advise(resolve(spec, doc, default_catalog()), plain_data(doc.data["devices"]), **kw)
+        advise(Rig.from_path(EX1), **kw)
 
 
 @pytest.mark.parametrize("args, words", [

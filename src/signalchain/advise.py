@@ -24,22 +24,23 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signalchain import thresholds as th
 from signalchain.catalog import Catalog
 from signalchain.errors import Diagnostic, RigError, UsageError, error_at
-from signalchain.evaluate import Evaluation, evaluate
-from signalchain.graph import compile_rig
+from signalchain.evaluate import evaluate
 from signalchain.graph.compile import SignalGraph
+from signalchain.results import Evaluation
 from signalchain.schema.cable import CableEnd, CableSpec
 from signalchain.schema.device import DeviceSpec, PortSpec
-from signalchain.schema.loader import YamlDocument, validate
-from signalchain.schema.rig import RigSpec
 from signalchain.tune import TuneResult, tune
-from signalchain.wiring.build import BuiltRig, build
+from signalchain.wiring.build import BuiltRig
 from signalchain.wiring.connectors import CONTACTS, fits, mate
-from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig, resolve
+from signalchain.wiring.resolve import ResolvedDevice
+
+if TYPE_CHECKING:
+    from signalchain.rig import Rig
 
 BAD_CODES = {"one-ear", "antiphase", "missing-channel", "shorted-output"}
 PRIORITIES = {
@@ -123,7 +124,7 @@ class Method:
     name: str
     connections: list[dict[str, Any]]
     bom: list[dict[str, Any]]
-    signature: tuple = ()
+    signature: tuple[Any, ...] = ()
     built: BuiltRig | None = None
     tuned: TuneResult | None = None
     facts: dict[str, Any] = field(default_factory=dict)
@@ -146,6 +147,8 @@ class Method:
     amp: str | None = None
     cable_links: list[dict[str, Any]] = field(default_factory=list)
     graph: SignalGraph | None = None
+    rig: Rig | None = None
+    """The candidate as a rig (its devices, these connections)."""
 
     def to_json(self) -> dict[str, Any]:
         """The method as in ``advise --json``."""
@@ -323,26 +326,26 @@ def _breakout_ends(cable: CableSpec) -> tuple[str, str, str] | None:
 
 
 def _contact_signature(catalog: Catalog, devices: dict[str, ResolvedDevice],
-                       links: list[dict[str, Any]]) -> tuple | None:
+                       links: list[dict[str, Any]]) -> tuple[Any, ...] | None:
     """Which port contacts the cable connections join, as groups (None if unclear).
 
     Contacts are joined through conductors, adapters and mated plugs. Two ways to join the
     same ports whose groups are equal carry the same signals, so only the one needing fewer
     items has to be simulated.
     """
-    parent: dict[tuple, tuple] = {}
+    parent: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
-    def find(x: tuple) -> tuple:
+    def find(x: tuple[Any, ...]) -> tuple[Any, ...]:
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    def union(a: tuple, b: tuple) -> None:
+    def union(a: tuple[Any, ...], b: tuple[Any, ...]) -> None:
         parent[find(a)] = find(b)
 
-    def mate_ends(a: tuple[str, str, tuple], b: tuple[str, str, tuple]) -> bool:
+    def mate_ends(a: tuple[str, str, tuple[Any, ...]], b: tuple[str, str, tuple[Any, ...]]) -> bool:
         """Join the contacts of two mated ends: (connector, gender, node prefix) each."""
         if a[1] == b[1]:
             return False
@@ -373,7 +376,8 @@ def _contact_signature(catalog: Catalog, devices: dict[str, ResolvedDevice],
             port = devices[dev].spec.ports[pname]
             ports.append((port_ref, port.connector))
             end = cable.ends[end_name]
-            here: tuple[str, str, tuple] = (end.connector, end.gender, ("cable", i, end_name))
+            here: tuple[str, str, tuple[Any, ...]] = (end.connector, end.gender,
+                                                      ("cable", i, end_name))
             for k, ad_id in enumerate(vias):
                 ad = catalog.cable(ad_id)
                 if ad is None or len(ad.ends) != 2:
@@ -394,7 +398,7 @@ def _contact_signature(catalog: Catalog, devices: dict[str, ResolvedDevice],
                     return None
             if not mate_ends(here, (port.connector, port.gender, ("port", port_ref))):
                 return None
-    groups: dict[tuple, list[tuple[str, str]]] = {}
+    groups: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
     for port_ref, connector in dict.fromkeys(ports):
         for contact in CONTACTS.get(connector, ()):
             groups.setdefault(find(("port", port_ref, contact)), []).append((port_ref, contact))
@@ -457,7 +461,7 @@ def _groupings(sens: dict[str, float], n_out: int, keep: int = PAIRINGS_TRIED
             row[i] = opts[:width]
         best.append(row)
     out: list[list[list[str]]] = []
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     for _cost, cuts in best[n_out].get(n, []):
         runs = [order[a:b] for a, b in zip((0, *cuts[:-1]), cuts, strict=True)]
         key = tuple(sorted(tuple(round(sens[w], 1) for w in run) for run in runs))
@@ -577,13 +581,6 @@ def _to_buy(bom: list[dict[str, Any]]) -> int:
     return sum(i["to_buy"] for i in bom)
 
 
-def _build(raw_devices: dict[str, Any], meta: dict[str, Any], connections: list[dict[str, Any]],
-           catalog: Catalog) -> BuiltRig:
-    doc = YamlDocument({"signalchain": 1, **meta, "devices": raw_devices,
-                        "connections": connections}, "<advise>", "")
-    return build(resolve(validate(RigSpec, doc), doc, catalog))
-
-
 def _check_options(priority: str, length_m: float, target_spl_db: float,
                    headroom_db: float) -> None:
     bad = []
@@ -610,17 +607,17 @@ def _diag(message: str, dev: ResolvedDevice | None = None, hint: str = "",
 # the search
 
 
-def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "quality",
-           length_m: float = 3.0, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
-           headroom_db: float = 3.0) -> Advice:
+def advise(base: Rig, *, priority: str = "quality", length_m: float = 3.0,
+           target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
+           headroom_db: float = th.DEFAULT_HEADROOM_DB) -> Advice:
     """Enumerate, simulate, tune and rank the ways to connect a rig's devices.
 
     Parameters
     ----------
-    rig : ResolvedRig
-        The user's rig (its devices are used; its connections are not).
-    raw_devices : dict
-        The rig file's ``devices`` section as plain data, reused in every candidate.
+    base : Rig
+        The user's rig (its devices are used; its connections are not). Every candidate
+        is built from it with :meth:`~signalchain.rig.Rig.with_connections`, reusing its
+        resolved devices.
     priority : {'quality', 'convenience'}
         How noise is weighed against convenience.
     length_m : float
@@ -644,6 +641,8 @@ def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "qu
         plug, or when no method at all can be built (listing why each combination failed).
     """
     _check_options(priority, length_m, target_spl_db, headroom_db)
+    rig = base.resolved
+    raw_devices = base.to_dict()["devices"]
     catalog = rig.catalog
     devices = rig.devices
     kinds: dict[str, list[str]] = {}
@@ -668,8 +667,6 @@ def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "qu
                               hint="mark the headphones' plug 'captive: true'",
                               code="no-captive-plug") for d in plugless])
     computer = computers[0]
-    meta = {"name": rig.spec.name, "environment": rig.spec.environment.model_dump(
-        mode="json", exclude_unset=True)}
     sens = {w: _sensitivity_db_per_v(devices[w].spec) for w in listeners}
     skipped: dict[str, Skipped] = {}
 
@@ -699,7 +696,7 @@ def advise(rig: ResolvedRig, raw_devices: dict[str, Any], *, priority: str = "qu
                     name, [usb, *cable_links, *ears[0].links], [], signature=sig,
                     uses_line_outputs=line_outs, interface=iface, amp=amp,
                     cable_links=cable_links, shared_outputs=ears[0].shared))
-    methods = _simulate(candidates, pairs, catalog, devices, raw_devices, meta, skip,
+    methods = _simulate(candidates, pairs, base, devices, raw_devices, skip,
                         target_spl_db, headroom_db)
     if not methods:
         reasons = list(skipped.values())
@@ -755,7 +752,7 @@ def _ear_options(catalog: Catalog, devices: dict[str, ResolvedDevice], iface: st
 def _cable_options(catalog: Catalog, devices: dict[str, ResolvedDevice], iface: str,
                    amp: str | None, length_m: float, several: bool,
                    skip: Callable[[Skipped], None]
-                   ) -> list[tuple[str, list[dict[str, Any]], bool, tuple]]:
+                   ) -> list[tuple[str, list[dict[str, Any]], bool, tuple[Any, ...]]]:
     """(name, cable connections, uses line outputs, signature) joining interface and amp."""
     if amp is None:
         name = "Headphones straight into the interface" + (f" ({iface})" if several else "")
@@ -800,19 +797,21 @@ def _used(connections: list[dict[str, Any]]) -> set[str]:
 
 
 def _simulate(candidates: list[Method], pairs: dict[tuple[str, str | None], list[_Ears]],
-              catalog: Catalog, devices: dict[str, ResolvedDevice], raw_devices: dict[str, Any],
-              meta: dict[str, Any], skip: Callable[[Skipped], None], target: float,
+              base: Rig, devices: dict[str, ResolvedDevice], raw_devices: dict[str, Any],
+              skip: Callable[[Skipped], None], target: float,
               headroom_db: float) -> list[Method]:
     """Build and check every candidate, tune the distinct ones, keep the best of each kind."""
+    catalog = base.catalog
 
     def prepare(m: Method) -> Evaluation | None:
         used = _used(m.connections)
         m.devices = {n: raw_devices[n] for n in devices if n in used}
+        m.rig = base.with_connections(m.connections, devices=m.devices)
         m.unused = [n for n in devices if n not in used]
         m.bom = _bom(catalog, devices, m.connections[1:])
         try:
-            m.built = _build(m.devices, meta, m.connections, catalog)
-            m.graph = compile_rig(m.built)
+            m.built = m.rig.built
+            m.graph = m.rig.graph
             probe = {k: max(v, 0.5) for k, v in m.graph.knob_positions.items()}
             return evaluate(m.graph, probe)
         except RigError as exc:
@@ -841,14 +840,14 @@ def _simulate(candidates: list[Method], pairs: dict[tuple[str, str | None], list
     #    needing the fewest items is built; each built one is looked at once (every knob
     #    half up), and of those that behave alike (same ports, same channels at the same
     #    ears, same warnings) only the one needing the fewest items is tuned
-    alike: dict[tuple, Method] = {}
+    alike: dict[tuple[Any, ...], Method] = {}
     for n, m in enumerate(candidates):
         m.bom = _bom(catalog, devices, m.connections[1:])
         contacts = _contact_signature(catalog, devices, m.cable_links)
         key = (*m.signature, n if contacts is None else contacts)
         if key not in alike or cost(m) < cost(alike[key]):
             alike[key] = m
-    reps: dict[tuple, Method] = {}
+    reps: dict[tuple[Any, ...], Method] = {}
     for m in alike.values():
         quick = prepare(m)
         if quick is None:
@@ -860,7 +859,7 @@ def _simulate(candidates: list[Method], pairs: dict[tuple[str, str | None], list
     #    per interface and amp (the next-closest pairings only if the closest leaves someone
     #    off target), then use it for that pair's other candidates
     done: list[Method] = []
-    by_pair: dict[tuple[str, str | None], list[tuple[tuple, Method]]] = {}
+    by_pair: dict[tuple[str, str | None], list[tuple[tuple[Any, ...], Method]]] = {}
     for key, m in reps.items():
         by_pair.setdefault((m.interface, m.amp), []).append((key, m))
     for pair, members in by_pair.items():
@@ -889,7 +888,7 @@ def _simulate(candidates: list[Method], pairs: dict[tuple[str, str | None], list
             if finish(m) is not None:
                 done.append(m)
     # 3. of tuned methods that come out alike, keep the one needing the fewest items
-    seen: dict[tuple, Method] = {}
+    seen: dict[tuple[Any, ...], Method] = {}
     for m in done:
         key = m.signature
         if key in seen and _to_buy(seen[key].bom) + len(seen[key].bom) <= _to_buy(m.bom) + len(
@@ -907,7 +906,7 @@ def _variant(m: Method, ears: _Ears) -> Method:
                   shared_outputs=ears.shared)
 
 
-def _pattern(ev: Evaluation) -> tuple:
+def _pattern(ev: Evaluation) -> tuple[Any, ...]:
     """Which channels reach which ears in which polarity, and the channel-loss warnings."""
     stereo = all(_stereo(lf) for lf in ev.listeners)
     ears = tuple((lf.id, side, c.channel, c.polarity) for lf in ev.listeners

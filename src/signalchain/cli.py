@@ -25,9 +25,10 @@ from signalchain.textsafe import SafeConsole, json_dumps
 
 # typer re-exports only some of click's exceptions (newer typers vendor click): take the rest
 # from BadParameter's ancestry, which is the same in both
-_ClickUsageError: type[Exception] = next(
+# typed Any: click's exception classes are reached at run time, not through typer's stubs
+_ClickUsageError: Any = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
-_ClickException: type[Exception] = next(
+_ClickException: Any = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
@@ -36,10 +37,11 @@ class _Group(TyperGroup):
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Run the CLI; usage errors go to stderr as ``error: ...`` with exit 2."""
+        kwargs["standalone_mode"] = False
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(*args, **kwargs)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(*args, **kwargs)
         except _ClickUsageError as exc:
             if exc.ctx is not None:
                 err.print(exc.ctx.get_usage(), markup=False)
@@ -355,42 +357,11 @@ def netlist(
     freq: Annotated[float, typer.Option(help="AC analysis frequency, Hz")] = 1000.0,
 ) -> None:
     """Export the rig's passive network as a SPICE netlist (runs in ngspice -b)."""
-    import numpy as np
-
-    from signalchain.api import check_rig
-    from signalchain.circuit.mna import solve
-    from signalchain.circuit.spice import to_spice
-    from signalchain.graph import compile_rig
-    from signalchain.graph.compile import PROGRAM_CHANNELS
-    from signalchain.graph.response import respond
-    from signalchain.thresholds import REFERENCE_DBFS
-    from signalchain.units import from_db
+    from signalchain.rig import Rig
 
     if fmt != "spice":
         raise UsageError([Diagnostic("error", f"unknown format {fmt!r}; valid: spice")])
-    if channel not in PROGRAM_CHANNELS:
-        raise UsageError([Diagnostic("error", f"unknown channel {channel!r}; valid: "
-                                     f"{', '.join(PROGRAM_CHANNELS)}")])
-    if not 1.0 <= freq <= 100e3:
-        raise UsageError([Diagnostic("error", f"--freq {freq:g} is outside 1 Hz..100 kHz")])
-    built = check_rig(rig)
-    if listener not in built.listeners:
-        raise UsageError([Diagnostic("error", f"no listener {listener!r}; listeners: "
-                                     f"{', '.join(built.listeners)}")])
-    graph = compile_rig(built)
-    fi = int(np.argmin(np.abs(graph.freqs_hz - freq)))
-    if abs(graph.freqs_hz[fi] - freq) > 1e-6 * freq:  # solve exactly at the asked frequency
-        graph.solution = solve(built.netlist, np.array([freq]))
-        graph.i_ref, fi = 0, 0
-    resp = respond(graph, graph.knob_positions)
-    k = PROGRAM_CHANNELS.index(channel)
-    drives = resp.drive_from_noise[fi] @ (resp.gains[:, None] * graph.program_map)[:, k]
-    level = float(from_db(REFERENCE_DBFS))
-    values = dict(zip(graph.solution.columns[:graph.n_drive], drives * level, strict=True))
-    probes = [(f"{who}:{side}", f"{who}.{side}", f"{who}.common")
-              for who, side in graph.ears if who == listener]
-    title = f"{built.rig.spec.name or rig}: program {channel} at -18 dBFS, {freq:g} Hz"
-    sys.stdout.write(to_spice(built.netlist, freq, values, probes=probes, title=title))
+    sys.stdout.write(Rig.from_path(rig).netlist(listener, channel, freq))
 
 
 def _parse_channels(text: str | None) -> tuple[int, int] | None:
@@ -508,12 +479,10 @@ def tune(
                                         "(comments are kept)")] = False,
 ) -> None:
     """Find where to set every knob: each listener at target, least hiss, enough headroom."""
-    from signalchain.api import check_rig
-    from signalchain.graph import compile_rig
     from signalchain.io import check_output_file
     from signalchain.report.tune import print_tune, tune_json
+    from signalchain.rig import Rig
     from signalchain.rigfile import write_knob_positions
-    from signalchain.tune import tune as do_tune
 
     if not 20.0 <= target_spl <= 130.0:
         raise UsageError([Diagnostic("error", f"--target-spl {target_spl:g} is outside "
@@ -523,11 +492,11 @@ def tune(
                                      "0..40 dB")])
     if write:  # before reading: never a device, FIFO or read-only file
         check_output_file(rig, force=True)
-    built = check_rig(rig)
+    loaded = Rig.from_path(rig)
     if not as_json:
-        print_diagnostics(built.warnings)
-    targets = _parse_targets(listener or [], built.listeners)
-    result = do_tune(compile_rig(built), target_spl, targets, headroom_db)
+        print_diagnostics(loaded.built.warnings)
+    targets = _parse_targets(listener or [], list(loaded.listeners))
+    result = loaded.tune(target_spl, targets, headroom_db)
     if write:
         write_knob_positions(rig, dict(result.knobs))
     if as_json:
@@ -556,15 +525,11 @@ def advise(
 ) -> None:
     """Rank every sensible way to connect the rig's devices (its connections are ignored)."""
     from signalchain.advise import LENGTH_RANGE_M, PRIORITIES, TARGET_RANGE_DB
-    from signalchain.advise import advise as do_advise
-    from signalchain.api import load_rig
-    from signalchain.catalog import default_catalog
     from signalchain.io import check_output_file, write_text_atomic
+    from signalchain.rig import Rig
     from signalchain.rigfile import rig_text
-    from signalchain.schema.loader import plain_data
     from signalchain.units import parse_length_m
     from signalchain.views import describe_advice
-    from signalchain.wiring.resolve import resolve
 
     if priority not in PRIORITIES:
         raise UsageError([Diagnostic("error", f"--priority {priority!r}: valid are "
@@ -577,13 +542,12 @@ def advise(
     finite_option("--target-spl", target_spl, *TARGET_RANGE_DB, "dB SPL")
     if write_rig is not None:  # never a device, FIFO, directory or read-only file; an
         check_output_file(write_rig, force=force)  # existing file only with --force
-    spec, doc = load_rig(rig)
-    resolved = resolve(spec, doc, default_catalog())
-    raw = plain_data(doc.data["devices"])
-    methods = do_advise(resolved, raw, priority=priority, length_m=length_m,
-                        target_spl_db=target_spl)
+    loaded = Rig.from_path(rig)
+    spec = loaded.spec
+    methods = loaded.advise(priority=priority, length_m=length_m, target_spl_db=target_spl)
     if write_rig is not None and methods:
         best = methods[0]
+        assert best.tuned is not None  # every ranked method was tuned
         header = (f"Written by 'signalchain advise' ({priority}): {best.name}\n"
                   f"verdict: {best.verdict} — {best.reason}")
         text = rig_text(spec.name or best.name, best.devices, best.connections, best.tuned.knobs,

@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from signalchain.api import check_rig
 from signalchain.errors import RigError, error_at
-from signalchain.evaluate import Evaluation, evaluate
-from signalchain.graph import compile_rig
 from signalchain.io import write_text_atomic
 from signalchain.render.run import check_output_dir
 from signalchain.report.simulate import evaluation_json
+from signalchain.results import Evaluation
+from signalchain.rig import Rig
 
 
 class ExamplesMissingError(RigError):
@@ -74,22 +74,16 @@ def _ear_text(ev: Evaluation, listener: str, side: str) -> str:
     return f"silent (crosstalk only: {', '.join(leaks)})" if leaks else "silent"
 
 
-def _seed_claims(console: Console) -> dict:
+def _seed_claims(console: Console) -> dict[str, Any]:
     """Compute the seed articles' claims on the bundled rigs and print them with numbers."""
-    from signalchain.advise import advise
-    from signalchain.api import load_rig, load_rig_text
-    from signalchain.catalog import default_catalog
     from signalchain.report.tune import note_text, tune_json
-    from signalchain.schema.loader import plain_data
-    from signalchain.tune import tune
-    from signalchain.wiring.build import build
-    from signalchain.wiring.resolve import resolve
 
     paths = {n: example_path(n) for n in ("01", "02")}
-    facts: dict = {}
+    facts: dict[str, Any] = {}
     console.print("\n[bold]The seed articles' claims, computed[/bold]")
 
-    ev2 = evaluate(compile_rig(check_rig(paths["02"])))
+    rig2 = Rig.from_path(paths["02"])
+    ev2 = rig2.simulate()
     alice = ev2.listener("alice")
     left_l = next(c.spl_db for c in alice.program_at("left") if c.channel == "L")
     right_xt = max((c.spl_db for c in alice.crosstalk_at("right")), default=float("-inf"))
@@ -101,10 +95,8 @@ def _seed_claims(console: Console) -> dict:
                   f"balanced) line out — alice's left ear {left_l:.1f} dB SPL, right ear "
                   f"{right_what}; R reaches "
                   f"{'an ear' if r_anywhere else 'neither ear (at most as crosstalk)'}.")
-    text = paths["02"].read_text().replace("focusrite/scarlett-2i2-3rd-gen", "motu/m2").replace(
-        "knobs: {monitor: 0.7, headphones: 0.5}", "knobs: {monitor: 0.7, phones: 0.5}")
-    spec, doc = load_rig_text(text, "method-2-with-motu-m2")
-    ev_m2 = evaluate(compile_rig(build(resolve(spec, doc, default_catalog()))))
+    ev_m2 = rig2.with_devices({"scarlett": {"model": "motu/m2", "knobs": {
+        "monitor": 0.7, "phones": 0.5}}}).simulate()
     a2 = ev_m2.listener("alice")
     l_pol = next(c for c in a2.program_at("left") if c.channel == "L")
     r_pol = next(c for c in a2.program_at("right") if c.channel == "L")
@@ -113,14 +105,14 @@ def _seed_claims(console: Console) -> dict:
                   f"both ears, {l_pol.spl_db:.1f} / {r_pol.spl_db:.1f} dB SPL, polarity "
                   f"{l_pol.polarity:+d} / {r_pol.polarity:+d} (antiphase).")
 
-    graph1 = compile_rig(check_rig(paths["01"]))
-    hiss = {x: evaluate(graph1, {"scarlett.headphones": x}).listener("bob")
+    rig1 = Rig.from_path(paths["01"])
+    hiss = {x: rig1.simulate({"scarlett.headphones": x}).listener("bob")
             for x in (0.3, 0.5, 0.6, 0.75, 0.9)}
     row = ", ".join(f"{x:.0%}: {lf.noise_spl_dba:.1f} dBA at {lf.program_spl_db:.0f} dB SPL"
                     for x, lf in hiss.items())
     console.print(f"• 'Hiss rises with the interface's headphone knob': yes (bob, HM-4 at "
                   f"50 %) — {row}.")
-    result = tune(graph1)
+    result = rig1.tune()
     facts["tune"] = tune_json(result)
     console.print("• 'Lower the interface, raise the amp' (tune, everyone at 80 dB SPL, 3 dB "
                   "headroom):")
@@ -131,19 +123,18 @@ def _seed_claims(console: Console) -> dict:
     for length in (1.5, 4.6, 15.0, 30.0):
         row_vals = []
         for cable in ("ts-cable", "trs-cable"):
-            rig_text = f"""signalchain: 1
-devices:
-  pc: generic/desktop
-  s: {{model: focusrite/scarlett-2i2-3rd-gen, knobs: {{monitor: 0.7}}}}
-  amp: {{model: behringer/ha4700, knobs: {{out1: 0.5}}}}
-  bob: sennheiser/hd-600
-connections:
-  - {{cable: usb, ends: [pc.usb, s.usb]}}
-  - {{cable: {cable}, length: {length} m, ends: [s.line_out_1, amp.main_in_l]}}
-  - {{plug: bob, into: amp.out1}}
-"""
-            spec, doc = load_rig_text(rig_text, "hum")
-            ev = evaluate(compile_rig(build(resolve(spec, doc, default_catalog()))))
+            ev = Rig.from_dict({
+                "signalchain": 1,
+                "devices": {"pc": "generic/desktop",
+                            "s": {"model": "focusrite/scarlett-2i2-3rd-gen",
+                                  "knobs": {"monitor": 0.7}},
+                            "amp": {"model": "behringer/ha4700", "knobs": {"out1": 0.5}},
+                            "bob": "sennheiser/hd-600"},
+                "connections": [
+                    {"cable": "usb", "ends": ["pc.usb", "s.usb"]},
+                    {"cable": cable, "length": f"{length} m",
+                     "ends": ["s.line_out_1", "amp.main_in_l"]},
+                    {"plug": "bob", "into": "amp.out1"}]}, "hum").simulate()
             row_vals.append(ev.listener("bob").hum_spl_dba)
         hum_rows.append((length, *row_vals))
     facts["hum_vs_length"] = [{"length_m": r[0], "unbalanced_dba": round(r[1], 1),
@@ -154,8 +145,7 @@ connections:
                   f"HA4700, unbalanced (TS) vs balanced (TRS) dBA — {cells}. Unbalanced hum "
                   "grows with length (shield resistance); balanced stays far below.")
 
-    spec, doc = load_rig(paths["01"])
-    methods = advise(resolve(spec, doc, default_catalog()), plain_data(doc.data["devices"]))
+    methods = rig1.advise()
     facts["advise"] = [m.to_json() for m in methods]
     console.print("• 'Which method is best?' (advise, quality first):")
     for m in methods:
@@ -181,11 +171,10 @@ def run_demo(console: Console, out_dir: Path | None = None, force: bool = False)
     for col in ("example", "listener", "left ear (dB SPL)", "right ear (dB SPL)", "hiss dBA",
                 "warnings"):
         table.add_column(col, overflow="fold")
-    graphs = {}
+    rigs = {}
     for path in example_paths():
-        built = check_rig(path)
-        graphs[path.stem] = compile_rig(built)
-        ev = evaluate(graphs[path.stem])
+        rigs[path.stem] = Rig.from_path(path)
+        ev = rigs[path.stem].simulate()
         results.append(ev)
         for i, lf in enumerate(ev.listeners):
             codes = ", ".join(w.code for w in lf.warnings) or "—"
@@ -201,15 +190,11 @@ def run_demo(console: Console, out_dir: Path | None = None, force: bool = False)
                   "('signalchain simulate <rig>' lists them).")
     facts = _seed_claims(console)
     if out_dir is not None:
-        from signalchain.render.programs import open_program
-        from signalchain.render.run import render
-
         write_text_atomic(out_dir / "claims.json", json.dumps(facts, indent=2) + "\n",
                           force=True)
         for stem in (example_path("01").stem, example_path("02").stem):
-            g = graphs[stem]
-            prog = open_program("builtin:stereo-id", g.built.rig.spec.samplerate, 5.4)
-            render(g, g.knob_positions, prog, out_dir / f"render-{stem}", force=True)
+            with rigs[stem].render("builtin:stereo-id", seconds=5.4) as stream:
+                stream.write(out_dir / f"render-{stem}", force=True)
         console.print(f"\nWrote the simulate JSON per example, claims.json, and renders of "
                       f"builtin:stereo-id (WAV per listener, 1.0 = 20 Pa) to {out_dir}/",
                       markup=False)

@@ -50,7 +50,7 @@ def stage_noise_v2(graph: SignalGraph, positions: Mapping[str, float]) -> FloatA
     out = np.zeros(graph.n_drive)
     for j, sid in enumerate(graph.drive_stage):
         st = graph.stages[sid]
-        a = graph.knob_gain(st, positions) / st.gain if st.gain else 0.0
+        a = graph.knob_gain(st, dict(positions)) / st.gain if st.gain else 0.0
         n2 = st.noise_min_v**2 + a**2 * (st.noise_max_v**2 - st.noise_min_v**2)
         out[j] = n2 / graph.a_weight_norm
     return out
@@ -61,7 +61,8 @@ def ear_noise_v2(graph: SignalGraph, resp: Response, noise2: FloatArray,
     """A-weighted noise voltage² at each ear: ``Σ_f W_f Σ_j |G_ej(f)|² N_j²``."""
     senses = graph.ear_senses if ear_senses is None else ear_senses
     g2 = np.abs(resp.noise[:, senses, :]) ** 2  # (F, ears, drives)
-    return np.einsum("f,fed,d->e", graph.noise_weights, g2, noise2)
+    out: FloatArray = np.einsum("f,fed,d->e", graph.noise_weights, g2, noise2)
+    return out
 
 
 def ear_program_v(graph: SignalGraph, resp: Response, freq_slot: int | None = None
@@ -71,7 +72,9 @@ def ear_program_v(graph: SignalGraph, resp: Response, freq_slot: int | None = No
     ``freq_slot`` is the 1 kHz index in ``resp`` when it was solved on a subset of the grid.
     """
     slot = graph.i_ref if freq_slot is None else freq_slot
-    return resp.program[slot][graph.ear_senses, :] * units.from_db(th.REFERENCE_DBFS)
+    out: ComplexArray = resp.program[slot][graph.ear_senses, :] * units.from_db(
+        th.REFERENCE_DBFS)
+    return out
 
 
 def listener_program_spl(graph: SignalGraph, program_v: ComplexArray) -> dict[str, float]:
@@ -92,14 +95,14 @@ def _ear_figures(graph: SignalGraph, resp: Response, noise_v2: float, program_v:
     h = resp.program[:, si, :]
     program = []
     for c, name in enumerate(graph.sources):
-        v = abs(program_v[c])
+        v = float(abs(program_v[c]))
         spl = sens_db + float(units.db(v)) if v > 0 else -math.inf
         program.append(ChannelAtEar(name, spl, 1 if program_v[c].real >= 0 else -1))
     noise = sens_db + units.db_power(noise_v2) if noise_v2 > 0 else -math.inf
     hum2 = 0.0
     for idx, level in graph.hum_points:
-        v = np.sum(resp.hum[idx, si, :]) * level
-        hum2 += abs(v) ** 2 * float(units.a_weighting_gain(graph.freqs_hz[idx])) ** 2
+        hum_v = complex(np.sum(resp.hum[idx, si, :])) * level
+        hum2 += abs(hum_v) ** 2 * float(units.a_weighting_gain(graph.freqs_hz[idx])) ** 2
     hum = sens_db + units.db_power(hum2) if hum2 > 0 else -math.inf
     strongest = int(np.argmax(np.abs(program_v)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -199,7 +202,7 @@ def _on_path(graph: SignalGraph, resp: Response, listener: str) -> tuple[list[st
 
 
 def _stage_assumptions(graph: SignalGraph, devices: list[str]) -> list[Assumption]:
-    out = []
+    out: list[Assumption] = []
     for name in devices:
         dev = graph.built.devices[name]
         label = dev.model or f"{name} (inline)"
@@ -209,8 +212,10 @@ def _stage_assumptions(graph: SignalGraph, devices: list[str]) -> list[Assumptio
 
 
 def shorted_outputs(graph: SignalGraph) -> list[Finding]:
-    """``shorted-output`` findings: output legs whose load is below
-    :data:`~signalchain.thresholds.SHORTED_LOAD_OHM` (the one detector of shorted outputs).
+    """``shorted-output`` findings: output legs driving a load below the shorted threshold.
+
+    The one detector of shorted outputs on the solved circuit
+    (:data:`~signalchain.thresholds.SHORTED_LOAD_OHM`).
     """
     findings = []
     net = graph.built.netlist
@@ -275,8 +280,9 @@ def _listener(graph: SignalGraph, resp: Response, name: str, noise_v2: FloatArra
 
 def _loudest(graph: SignalGraph, positions: Mapping[str, float],
              listeners: Iterable[ListenerFigures]) -> dict[str, float]:
-    """How loud each listener could get with every knob on anyone's path fully up (one solve:
-    a knob off a listener's path does not change that listener's level).
+    """How loud each listener could get with every knob on anyone's path fully up.
+
+    One solve: a knob off a listener's path does not change that listener's level.
     """
     full = dict(positions)
     for lf in listeners:

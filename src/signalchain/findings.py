@@ -27,7 +27,6 @@ FindingCode = Literal[
     # simulate: per listener
     "missing-channel", "one-ear", "antiphase", "hiss-audible", "hum-audible", "clipping",
     "too-quiet", "hearing-risk", "output-impedance", "shorted-output", "no-physical-volume",
-    # check: wiring
     "loose-end", "passive-split",
 ]
 """Every code a finding can have."""

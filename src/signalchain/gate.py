@@ -73,7 +73,7 @@ def junit_xml(rig_name: str, check: Sequence[Finding], listeners: dict[str, Sequ
     failures = sum(_case(suite, name, fs, selectors, rig_name) for name, fs in cases)
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(failures))
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _bytes(suites)
 
 
 def junit_invalid(rig_name: str, diagnostics: Sequence[Diagnostic]) -> bytes:
@@ -84,7 +84,12 @@ def junit_invalid(rig_name: str, diagnostics: Sequence[Diagnostic]) -> bytes:
     case = ET.SubElement(suite, "testcase", classname=rig_name, name="valid rig")
     failure = ET.SubElement(case, "failure", type="invalid", message="the rig is invalid")
     failure.text = "\n".join(d.format() for d in diagnostics)
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _bytes(suites)
+
+
+def _bytes(root: ET.Element) -> bytes:
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
 
 
 def write_junit(path: Path, data: bytes) -> None:

@@ -144,6 +144,8 @@ class Rig:
         self.catalog = catalog if catalog is not None else default_catalog()
         self.path = path
         self._knob_overrides: dict[str, float] = {}
+        self._knobs_of: Rig | None = None
+        """The rig this one only moves knobs of (its solved circuit is shared)."""
 
     # ---- construction ----------------------------------------------------------------------
 
@@ -180,12 +182,8 @@ class Rig:
         checked = self._checked_knobs(knobs)
         new = Rig(self.spec, self.doc, self.catalog, path=self.path)
         new._knob_overrides = {**self._knob_overrides, **checked}
-        for name in ("resolved", "built"):
-            if name in self.__dict__:
-                new.__dict__[name] = self.__dict__[name]
-        if "graph" in self.__dict__:
-            new.__dict__["graph"] = dataclasses.replace(
-                self.graph, knob_positions={**self.graph.knob_positions, **checked})
+        new._knobs_of = self._knobs_of or self
+        new.__dict__["resolved"] = self.resolved
         return new
 
     def with_devices(self, devices: Mapping[str, Any], *, replace_all: bool = False) -> Rig:
@@ -207,26 +205,32 @@ class Rig:
         data = {**self.to_dict(), "devices": current}
         return self._derive_from_data(data, keep_devices=False)
 
-    def with_connections(self, connections: Sequence[Any]) -> Rig:
+    def with_connections(self, connections: Sequence[Any],
+                         devices: Iterable[str] | None = None) -> Rig:
         """The same devices wired another way (rig-file connection entries or models).
 
         The resolved devices are reused; only the wiring and what follows it are new.
+        With ``devices``, only those of the rig's devices are kept.
         """
         plain = [c.model_dump(mode="json", exclude_unset=True, by_alias=True)
                  if hasattr(c, "model_dump") else c for c in connections]
         data = {**self.spec.model_dump(mode="json", exclude_unset=True, by_alias=True),
                 "connections": plain}
+        if devices is not None:
+            keep = set(devices)
+            data["devices"] = {k: v for k, v in data["devices"].items() if k in keep}
         return self._derive_from_data(data, keep_devices=True)
 
     def _derive_from_data(self, data: dict[str, Any], *, keep_devices: bool) -> Rig:
         doc = YamlDocument(plain_data(data), self.doc.filename, "")
         spec = validate(RigSpec, doc)
         new = Rig(spec, doc, self.catalog, path=self.path)
-        if keep_devices and "resolved" in self.__dict__:
+        if keep_devices:
             from signalchain.wiring.resolve import ResolvedRig
 
-            new.__dict__["resolved"] = ResolvedRig(spec, doc, self.catalog,
-                                                   self.resolved.devices)
+            new.__dict__["resolved"] = ResolvedRig(
+                spec, doc, self.catalog,
+                {k: v for k, v in self.resolved.devices.items() if k in spec.devices})
         new._knob_overrides = {k: v for k, v in self._knob_overrides.items()
                                if k.partition(".")[0] in spec.devices}
         return new
@@ -251,15 +255,16 @@ class Rig:
         """
         from signalchain.wiring.build import build
 
+        if self._knobs_of is not None:
+            return self._knobs_of.built
         return build(self.resolved)
 
     @cached_property
     def graph(self) -> SignalGraph:
-        """The compiled signal graph: the passive network solved once over frequency (cached).
-        """
+        """The compiled signal graph: the passive network solved once over frequency."""
         from signalchain.graph import compile_rig
 
-        graph = compile_rig(self.built)
+        graph = self._knobs_of.graph if self._knobs_of is not None else compile_rig(self.built)
         if self._knob_overrides:
             graph = dataclasses.replace(graph, knob_positions={**graph.knob_positions,
                                                                **self._knob_overrides})

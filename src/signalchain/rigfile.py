@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -115,8 +117,9 @@ def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     return text
 
 
-def rig_text(name: str, raw_devices: dict, connections: list, knobs: dict[str, float],
-             environment: dict | None = None, header: str = "") -> str:
+def rig_text(name: str, raw_devices: Mapping[str, Any], connections: Sequence[Any],
+             knobs: Mapping[str, float], environment: Mapping[str, Any] | None = None,
+             header: str = "") -> str:
     """A complete rig file (YAML text) for a method, with tuned knob positions filled in."""
     devices = {}
     for dev, entry in raw_devices.items():

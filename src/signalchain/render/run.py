@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import math
 import os
 import re
 import secrets
@@ -41,10 +42,11 @@ from signalchain.errors import (
     UsageError,
     error_at,
 )
-from signalchain.evaluate import Evaluation, evaluate
+from signalchain.evaluate import evaluate
 from signalchain.graph import SignalGraph
 from signalchain.render.engine import PA_PER_SAMPLE, Renderer
 from signalchain.render.programs import Program
+from signalchain.results import Evaluation
 
 BLOCK = 48000
 """Frames per block at 48 kHz and above; one second at lower rates (the engine's maximum)."""
@@ -362,7 +364,7 @@ class _WavWriter:
         data = np.ascontiguousarray(audio, dtype="<f4")
         if data.ndim != 2 or data.shape[1] != self.channels:
             raise ValueError(f"expected frames × {self.channels}, got {data.shape}")
-        self._guard(lambda: _write_all(self.fd, memoryview(data).cast("B")))
+        self._guard(lambda: _write_all(self.fd, memoryview(data.tobytes())))
         self.frames += len(data)
 
     def finish(self) -> None:
@@ -480,7 +482,7 @@ def normalise_gain(ev: Evaluation) -> float:
     if not np.isfinite(loudest):
         return 1.0
     sample_rms = float(units.spl_to_pa(loudest)) / PA_PER_SAMPLE
-    return float(units.from_db(th.REFERENCE_DBFS)) / np.sqrt(2) / sample_rms
+    return float(units.from_db(th.REFERENCE_DBFS)) / math.sqrt(2) / sample_rms
 
 
 def _name_problem(name: str) -> str | None:

@@ -29,8 +29,7 @@ def limit_text(limit: StageLimit) -> str:
 
 
 def assumption_text(a: Assumption) -> str:
-    """An assumption as simulate lists it (``mackie/hm-4: ports.out1.noise_dbu assumed (...)``).
-    """
+    """An assumption as simulate lists it: ``mackie/hm-4: ports.out1.noise_dbu assumed (…)``."""
     if a.subject == "environment" and a.path == "ground_offset_v":
         return f"environment: ground-potential difference between outlets assumed {a.reason}"
     if a.subject == "environment":

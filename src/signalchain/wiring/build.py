@@ -14,8 +14,8 @@ from signalchain.errors import Diagnostic, Location, RigTopologyError, error_at,
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.rig import CableConnection, EndRef, PlugConnection
 from signalchain.wiring import devices as dv
-from signalchain.wiring.connectors import SIZE, fits, mate
-from signalchain.wiring.netlist import Netlist, Resistor
+from signalchain.wiring.connectors import CONTACTS, ROLES, SIZE, fits, mate
+from signalchain.wiring.netlist import Capacitor, Netlist, Resistor
 from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig
 
 
@@ -195,7 +195,7 @@ class _Builder:
                 hubs.append(hub)
         if shield_hub is not None and spec.c_pf_per_m > 0:
             for hub in hubs:
-                self.net.capacitors.append(dv.Capacitor(f"{hub}.c", hub, shield_hub,
+                self.net.capacitors.append(Capacitor(f"{hub}.c", hub, shield_hub,
                                                         spec.c_pf_per_m * 1e-12 * length_m))
         return ends
 
@@ -245,7 +245,7 @@ class _Builder:
             self.bom.append(BomItem(ad_id, ad.name, None, index))
         jack = EndState(port.connector, port.gender,
                         {c: dv.contact_node(dev.name, pname, c) for c in
-                         dv.CONTACTS[port.connector]}, f"{dev.name}.{pname}")
+                         CONTACTS[port.connector]}, f"{dev.name}.{pname}")
         pairs = self._pair(cur, jack)
         if pairs is None:
             what = f"{SIZE[cur.connector]} {cur.gender}"
@@ -358,7 +358,7 @@ class _Builder:
             pname = captive[0]
         port = dev.spec.ports[pname]
         start = EndState(port.connector, port.gender,
-                         {c: dv.contact_node(dname, pname, c) for c in dv.CONTACTS[port.connector]},
+                         {c: dv.contact_node(dname, pname, c) for c in CONTACTS[port.connector]},
                          f"{dname}'s plug")
         if not self._use(dname, pname, index, loc, path + ".plug"):
             return
@@ -496,7 +496,7 @@ class _Builder:
             plug = next((p for p, s in dev.spec.ports.items() if s.captive), None)
             feed = None
             if plug is not None:
-                tip = dv.contact_node(name, plug, dv.ROLES[dev.spec.ports[plug].connector]["hot"])
+                tip = dv.contact_node(name, plug, ROLES[dev.spec.ports[plug].connector]["hot"])
                 for node in sorted(groups.get(tip, frozenset((tip,)))):
                     if node in drives_by_contact:
                         feed = drives_by_contact[node]
@@ -586,9 +586,9 @@ def signal_flow(net: Netlist, rig: ResolvedRig) -> dict[FlowNode, set[FlowNode]]
     for inputs in list(flow.values()):
         for name, channel in inputs:
             dname = name.partition(".")[0]
-            dev = rig.devices[dname]
+            owner = rig.devices[dname]
             flow[(name, channel)] = {
-                (f"{dname}.{p}", "out") for p, spec in dev.spec.ports.items()
+                (f"{dname}.{p}", "out") for p, spec in owner.spec.ports.items()
                 if f"{dname}.{p}" in stages and channel in spec.channel_roles("feeds").values()}
     return flow
 
