@@ -235,6 +235,22 @@ def show_limits(as_json: JsonOpt = False) -> None:
               markup=False)
 
 
+CatalogOpt = Annotated[list[Path] | None, typer.Option(
+    "--catalog", metavar="DIR", help="also read your own catalog files from DIR (repeatable; "
+    "SIGNALCHAIN_CATALOG lists more, separated by ':')")]
+
+
+def catalog_for(dirs: list[Path] | None) -> Any:
+    """The catalog with the user's folders; says which user entries override earlier ones."""
+    from signalchain.catalog import load_catalog
+
+    cat = load_catalog(dirs or [])
+    for o in getattr(cat, "overrides", ()):
+        err.print(f"notice: {o.id} from {o.origin} overrides the one from {o.replaced}",
+                  markup=False)
+    return cat
+
+
 FailOnOpt = Annotated[list[str] | None, typer.Option(
     "--fail-on", metavar="SEVERITY|CODE[,…]",
     help="exit 1 if a finding matches: error, warning (and errors), info (everything), or "
@@ -288,7 +304,7 @@ def _fail(failed: list[Any], as_json: bool) -> None:
 @app.command()
 @guarded
 def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
-          junit: JunitOpt = None) -> None:
+          junit: JunitOpt = None, catalog: CatalogOpt = None) -> None:
     """Check that a rig plugs together; print what connects where."""
     from signalchain.gate import needs_simulation, parse_fail_on
     from signalchain.report.simulate import finding_json, print_check
@@ -296,7 +312,7 @@ def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
 
     selectors = parse_fail_on(fail_on or [])
     with reported_invalid(rig, as_json, junit):
-        loaded = Rig.from_path(rig)
+        loaded = Rig.from_path(rig, catalog_for(catalog))
         result = loaded.check()
         simulated = needs_simulation(selectors) or junit is not None
         listeners = ({lf.id: (*lf.warnings, *(w for w in loaded.simulate().warnings
@@ -323,7 +339,8 @@ def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
 def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
              quiet_assumptions: Annotated[bool, typer.Option(
                  "--brief", help="do not list the assumed values")] = False,
-             fail_on: FailOnOpt = None, junit: JunitOpt = None) -> None:
+             fail_on: FailOnOpt = None, junit: JunitOpt = None,
+             catalog: CatalogOpt = None) -> None:
     """What every listener hears: channels, polarity, SPL, hiss, hum, headroom."""
     from signalchain.gate import parse_fail_on
     from signalchain.report.simulate import evaluation_json, print_evaluation
@@ -331,7 +348,7 @@ def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
 
     selectors = parse_fail_on(fail_on or [])
     with reported_invalid(rig, as_json, junit):
-        loaded = Rig.from_path(rig)
+        loaded = Rig.from_path(rig, catalog_for(catalog))
         ev = loaded.simulate(parse_knob_settings(settings or [], loaded))
         check_findings = loaded.check().findings
     listeners = {lf.id: (*lf.warnings, *(w for w in ev.warnings
@@ -355,13 +372,14 @@ def netlist(
     fmt: Annotated[str, typer.Option("--format", help="only 'spice' for now")] = "spice",
     channel: Annotated[str, typer.Option(help="program channel that plays (L or R)")] = "L",
     freq: Annotated[float, typer.Option(help="AC analysis frequency, Hz")] = 1000.0,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Export the rig's passive network as a SPICE netlist (runs in ngspice -b)."""
     from signalchain.rig import Rig
 
     if fmt != "spice":
         raise UsageError([Diagnostic("error", f"unknown format {fmt!r}; valid: spice")])
-    sys.stdout.write(Rig.from_path(rig).netlist(listener, channel, freq))
+    sys.stdout.write(Rig.from_path(rig, catalog_for(catalog)).netlist(listener, channel, freq))
 
 
 def _parse_channels(text: str | None) -> tuple[int, int] | None:
@@ -392,6 +410,7 @@ def render(
     force: Annotated[bool, typer.Option("--force", help="overwrite files in --out")] = False,
     settings: SetOpt = None,
     seed: Annotated[int, typer.Option(help="noise seed (renders are deterministic)")] = 0,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Render what each listener hears into audio files (and summary.json)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -405,7 +424,7 @@ def render(
         raise UsageError(bad)
     from signalchain.rig import Rig, parse_knob_settings
 
-    loaded = Rig.from_path(rig)
+    loaded = Rig.from_path(rig, catalog_for(catalog))
     built = loaded.built
     print_diagnostics(built.warnings)
     overrides = parse_knob_settings(settings or [], loaded)
@@ -477,6 +496,7 @@ def tune(
     as_json: JsonOpt = False,
     write: Annotated[bool, typer.Option("--write", help="store the settings in the rig file "
                                         "(comments are kept)")] = False,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Find where to set every knob: each listener at target, least hiss, enough headroom."""
     from signalchain.io import check_output_file
@@ -492,9 +512,11 @@ def tune(
                                      "0..40 dB")])
     if write:  # before reading: never a device, FIFO or read-only file
         check_output_file(rig, force=True)
-    loaded = Rig.from_path(rig)
+    with reported_invalid(rig, as_json, None):
+        loaded = Rig.from_path(rig, catalog_for(catalog))
+        built = loaded.built
     if not as_json:
-        print_diagnostics(loaded.built.warnings)
+        print_diagnostics(built.warnings)
     targets = _parse_targets(listener or [], list(loaded.listeners))
     result = loaded.tune(target_spl, targets, headroom_db)
     if write:
@@ -522,14 +544,15 @@ def advise(
                                                    "recommended method as a rig file")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --write-rig's "
                                         "file")] = False,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Rank every sensible way to connect the rig's devices (its connections are ignored)."""
     from signalchain.advise import LENGTH_RANGE_M, PRIORITIES, TARGET_RANGE_DB
     from signalchain.io import check_output_file, write_text_atomic
+    from signalchain.report.advice import describe_advice
     from signalchain.rig import Rig
     from signalchain.rigfile import rig_text
     from signalchain.units import parse_length_m
-    from signalchain.views import describe_advice
 
     if priority not in PRIORITIES:
         raise UsageError([Diagnostic("error", f"--priority {priority!r}: valid are "
@@ -542,7 +565,9 @@ def advise(
     finite_option("--target-spl", target_spl, *TARGET_RANGE_DB, "dB SPL")
     if write_rig is not None:  # never a device, FIFO, directory or read-only file; an
         check_output_file(write_rig, force=force)  # existing file only with --force
-    loaded = Rig.from_path(rig)
+    with reported_invalid(rig, as_json, None):
+        loaded = Rig.from_path(rig, catalog_for(catalog))
+        loaded.resolved  # noqa: B018 -- unknown ids are reported here, as JSON with --json
     spec = loaded.spec
     methods = loaded.advise(priority=priority, length_m=length_m, target_spl_db=target_spl)
     if write_rig is not None and methods:
@@ -577,12 +602,12 @@ def catalog_list(
     kind: Annotated[str | None, typer.Option(help="interface, amp, headphones, computer, "
                                              "splitter, cable or adapter")] = None,
     as_json: JsonOpt = False,
+    catalog: CatalogOpt = None,
 ) -> None:
-    """List catalog entries."""
-    from signalchain.catalog import default_catalog
-    from signalchain.views import catalog_rows, catalog_table
+    """List catalog entries (bundled and your own, with where each comes from)."""
+    from signalchain.report.catalog import catalog_rows, catalog_table
 
-    cat = default_catalog()
+    cat = catalog_for(catalog)
     kinds = sorted({e.kind for e in cat.entries.values()})
     if kind is not None and kind not in kinds:
         raise UsageError([Diagnostic("error", f"unknown kind {kind!r}; valid kinds: "
@@ -597,12 +622,11 @@ def catalog_list(
 @catalog_app.command("show")
 @guarded
 def catalog_show(entry_id: Annotated[str, typer.Argument(metavar="ID")],
-                 as_json: JsonOpt = False) -> None:
+                 as_json: JsonOpt = False, catalog: CatalogOpt = None) -> None:
     """Show one catalog entry with its sources and assumptions."""
-    from signalchain.catalog import default_catalog
-    from signalchain.views import show_entry
+    from signalchain.report.catalog import show_entry
 
-    cat = default_catalog()
+    cat = catalog_for(catalog)
     if entry_id not in cat:
         close = cat.close_matches(entry_id)
         hint = f"did you mean {' or '.join(close)}?" if close else "see 'signalchain catalog list'"
@@ -612,6 +636,32 @@ def catalog_show(entry_id: Annotated[str, typer.Argument(metavar="ID")],
         print_json(entry.model_dump(mode="json", exclude_none=True))
     else:
         show_entry(out, entry)
+
+
+@catalog_app.command("new")
+@guarded
+def catalog_new(
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="headphones, amp or interface")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="write the template to this file (default: print it)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out")] = False,
+) -> None:
+    """Write a commented template for your own catalog entry (use it with --catalog DIR)."""
+    from signalchain.catalog import template
+    from signalchain.catalog.user import TEMPLATE_KINDS
+    from signalchain.io import check_output_file, write_text_atomic
+
+    if kind not in TEMPLATE_KINDS:
+        raise UsageError([Diagnostic("error", f"no template for {kind!r}; valid: "
+                                     f"{', '.join(TEMPLATE_KINDS)}", code="bad-option")])
+    text = template(kind)
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    check_output_file(out_file, force=force)
+    write_text_atomic(out_file, text, force=force)
+    out.print(f"wrote the {kind} template to {out_file}; put it in a folder and pass "
+              "--catalog FOLDER", markup=False)
 
 
 @app.command()

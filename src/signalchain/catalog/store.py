@@ -94,6 +94,11 @@ class Catalog:
         """Sorted ids, optionally only of one kind (device kind, 'cable' or 'adapter')."""
         return sorted(k for k, v in self.entries.items() if kind is None or v.kind == kind)
 
+    def origin(self, entry_id: str) -> str:
+        """``'bundled'`` for an entry of the bundled catalog, else the file it came from."""
+        origin = self.origins.get(entry_id, "")
+        return "bundled" if not origin or Path(origin).is_relative_to(_data_root()) else origin
+
     def adapters(self) -> list[CableSpec]:
         """All adapters."""
         return [v for v in self.entries.values()

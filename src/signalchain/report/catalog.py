@@ -1,4 +1,4 @@
-"""Rich tables and text for the CLI. No computation happens here."""
+"""The catalog for people: the list of entries and one entry with every value's provenance."""
 
 from __future__ import annotations
 
@@ -9,28 +9,11 @@ from rich.table import Table
 from rich.text import Text
 
 from signalchain.catalog.store import Catalog, Entry
+from signalchain.report.common import cells
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.device import DeviceSpec
 from signalchain.schema.provenance import classify, numeric_leaves
 from signalchain.units import v_to_dbu
-
-
-def _cells(*values: object) -> list[Text]:
-    """Table cells as plain text: names from rig files are never read as rich markup."""
-    return [Text(str(v)) for v in values]
-
-
-def _named(device_id: str, name: str) -> str:
-    """A device id with its own name when it has one: ``carol (Carol's DIY cans)``."""
-    return f"{device_id} ({name})" if name and name != device_id else device_id
-
-
-def level_text(value: float, audible_from: float) -> str:
-    """A hiss or hum level in dBA, labelled when it is below audibility (or absent)."""
-    if value == float("-inf"):
-        return "none"
-    text = f"{value:.1f}"
-    return text + " (inaudible)" if value < audible_from else text
 
 
 def _summary(entry: Entry) -> str:
@@ -68,18 +51,20 @@ def catalog_rows(catalog: Catalog, kind: str | None = None) -> list[dict[str, An
                 counts[status] += 1
         rows.append({"id": entry_id, "kind": entry.kind, "name": entry.name,
                      "summary": _summary(entry), "sourced_values": counts["source"],
-                     "assumed_values": counts["assumed"]})
+                     "assumed_values": counts["assumed"], "origin": catalog.origin(entry_id)})
     return rows
 
 
 def catalog_table(rows: list[dict[str, Any]]) -> Table:
     """A table of catalog rows."""
     table = Table(title=f"catalog ({len(rows)} entries)", title_justify="left")
-    for col in ("id", "kind", "name", "summary", "sourced", "assumed"):
+    mine = any(r["origin"] != "bundled" for r in rows)
+    for col in ("id", "kind", "name", "summary", "sourced", "assumed", *(["from"] * mine)):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(*_cells(r["id"], r["kind"], r["name"], r["summary"], r["sourced_values"],
-                              r["assumed_values"]))
+        origin = [r["origin"]] if mine else []
+        table.add_row(*cells(r["id"], r["kind"], r["name"], r["summary"], r["sourced_values"],
+                             r["assumed_values"], *origin))
     return table
 
 
@@ -96,7 +81,7 @@ def show_entry(console: Console, entry: Entry) -> None:
             for name, p in entry.ports.items():
                 chan = p.feeds if p.feeds is not None else p.senses
                 signal = f"{p.signal} ({p.topology})" if p.topology else p.signal
-                table.add_row(*_cells(name, f"{p.connector} {p.gender}", p.direction, signal,
+                table.add_row(*cells(name, f"{p.connector} {p.gender}", p.direction, signal,
                                       chan or "", p.knob or ""))
             console.print(table)
         if entry.knobs:
@@ -112,42 +97,7 @@ def show_entry(console: Console, entry: Entry) -> None:
         table.add_column(col, overflow="fold")
     for path, value in numeric_leaves(entry):
         status, detail = classify(path, entry.provenance)
-        table.add_row(*_cells(path, f"{value:g}", f"{status}: {detail}"))
+        table.add_row(*cells(path, f"{value:g}", f"{status}: {detail}"))
     console.print(table)
     for note in entry.notes:
         console.print(f"note: {note}", markup=False)
-
-
-def describe_advice(console: Console, methods: list[Any], priority: str, ranking: str) -> None:
-    """Print advise's ranked methods with their facts, pros and cons (and what was skipped)."""
-    console.print(Text.assemble(("Ways to connect this gear", "bold"),
-                                f", ranked by {priority}: {ranking}"))
-    if methods:
-        names = methods[0].facts.get("listeners", {})
-        console.print("listeners: " + ", ".join(_named(w, n) for w, n in names.items()),
-                      markup=False, highlight=False)
-    table = Table(title_justify="left")
-    for col in ("#", "verdict", "method", "stereo", "master volume", "worst hiss", "to buy"):
-        table.add_column(col, overflow="fold")
-    for i, m in enumerate(methods, 1):
-        master = ", ".join(f"{c['knob']}{'' if c['physical'] else ' (software)'}"
-                           for c in m.facts["volume"]["master"])
-        style = {"recommended": "green", "not-recommended": "red"}.get(m.verdict, "")
-        table.add_row(*_cells(i, m.verdict, m.name, "yes" if m.facts["stereo"] else "no",
-                              master, f"{m.facts['noise']:.1f} dBA", m.facts["to_buy"]),
-                      style=style)
-    console.print(table)
-    for i, m in enumerate(methods, 1):
-        verdict = f"{m.verdict}: {m.reason}" if m.reason else m.verdict
-        console.print(Text.assemble((f"{i}. {m.name}", "bold"), f" — {verdict}"))
-        for p in m.pros:
-            console.print(f"   + {p}", markup=False, highlight=False)
-        for c in m.cons:
-            console.print(f"   − {c}", markup=False, highlight=False)
-        if m.unused:
-            console.print(f"   leaves unused: {', '.join(m.unused)}", markup=False,
-                          highlight=False)
-        knobs = ", ".join(f"{k} {v:.0%}" for k, v in m.tuned.knobs.items())
-        console.print(f"   knobs: {knobs}", markup=False, highlight=False)
-    for s in getattr(methods, "skipped", []):
-        console.print(f"not possible: {s.message}", markup=False, highlight=False)
