@@ -50,9 +50,10 @@ def test_with_connections_reuses_devices_and_with_devices_resolves_again(rig):
                                  devices=["laptop", "scarlett", "hm4", "alice"])
     assert fewer.resolved.devices["hm4"] is rig.resolved.devices["hm4"]
     assert fewer.listeners == ("alice",)
-    motu = rig.with_devices({"scarlett": {"model": "motu/m2", "knobs": {"phones": 0.5}}})
-    assert motu.resolved.devices["scarlett"].model == "motu/m2"
-    assert motu.simulate().listener("alice").program_spl_db != pytest.approx(
+    other = rig.with_devices({"hm4": "behringer/ha400"})
+    assert other.resolved.devices["hm4"].model == "behringer/ha400"
+    assert other.resolved.devices["alice"] is not rig.resolved.devices["alice"]
+    assert other.simulate().listener("alice").program_spl_db != pytest.approx(
         rig.simulate().listener("alice").program_spl_db, abs=0.01)
 
 

@@ -30,16 +30,6 @@ class EndState:
 
 
 @dataclass
-class BomItem:
-    """A cable or adapter the rig uses."""
-
-    item: str
-    name: str
-    length_m: float | None
-    connection: int
-
-
-@dataclass
 class BuiltRig:
     """A rig that plugs together: its netlist, warnings and who listens where."""
 
@@ -48,7 +38,6 @@ class BuiltRig:
     warnings: list[Diagnostic] = field(default_factory=list)
     listeners: list[str] = field(default_factory=list)
     feeds: dict[str, str | None] = field(default_factory=dict)
-    bom: list[BomItem] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     """One line per connection, in words."""
     host_linked: set[str] = field(default_factory=set)
@@ -71,7 +60,6 @@ class _Builder:
         self.warnings: list[Diagnostic] = []
         self.used: dict[tuple[str, str], int] = {}
         self.peers: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self.bom: list[BomItem] = []
         self.links: list[str] = []
         self.host_linked: set[str] = set()
 
@@ -242,7 +230,6 @@ class _Builder:
                     f"{ad_id}", loc, path=path, hint="check the order of 'via:' (from the cable "
                     "outwards)", code="plug-does-not-fit"))
                 return None
-            self.bom.append(BomItem(ad_id, ad.name, None, index))
         jack = EndState(port.connector, port.gender,
                         {c: dv.contact_node(dev.name, pname, c) for c in
                          CONTACTS[port.connector]}, f"{dev.name}.{pname}")
@@ -305,7 +292,6 @@ class _Builder:
             else conn.length
         tag = f"c{index + 1}"
         ends = self._cable_nodes(tag, spec, length)
-        self.bom.append(BomItem(conn.cable, spec.name, length, index))
         ports: list[tuple[ResolvedDevice, str]] = []
         for end_name, ref in plugged.items():
             epath = f"{path}.ends.{end_name}"
@@ -534,8 +520,7 @@ def build(rig: ResolvedRig) -> BuiltRig:
     for (node, kind), nxt in flow.items():
         if kind == "out":
             stage_flow[node] = sorted({o for inp in nxt for o, _k in flow.get(inp, ())})
-    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.bom, b.links, b.host_linked,
-                    stage_flow)
+    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.links, b.host_linked, stage_flow)
 
 
 FlowNode = tuple[str, str]

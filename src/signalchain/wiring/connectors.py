@@ -35,7 +35,6 @@ ROLES: dict[str, dict[str, str]] = {
     "usb-a": {"ground": "gnd"}, "usb-b": {"ground": "gnd"}, "usb-c": {"ground": "gnd"},
     "usb-any": {"ground": "gnd"},
 }
-STEREO_ROLE = {"left": "hot", "right": "cold"}
 
 SIZE = {"trs-6.35": "6.35 mm", "ts-6.35": "6.35 mm", "trs-3.5": "3.5 mm", "ts-3.5": "3.5 mm",
         "xlr-3": "XLR", "combo": "XLR/6.35 mm combo", "rca": "RCA", "usb-a": "USB-A",
@@ -71,12 +70,6 @@ for _a in ("usb-a", "usb-b", "usb-c", "usb-any"):
 def mate(plug: str, jack: str) -> dict[str, list[str]] | None:
     """Return which jack contacts each plug contact touches, or None if the plug does not fit."""
     return MATES.get((plug, jack))
-
-
-def role_contact(connector: str, role: str) -> str | None:
-    """Return the contact carrying ``role`` (hot/cold/ground, or left/right) on a connector."""
-    role = STEREO_ROLE.get(role, role)
-    return ROLES[connector].get(role)
 
 
 def fits(a_connector: str, a_gender: str, b_connector: str, b_gender: str) -> bool:
