@@ -2,6 +2,7 @@
 
 import pytest
 
+from signalchain.catalog import Catalog
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.provenance import classify, numeric_leaves
 
@@ -73,3 +74,21 @@ def test_cables_have_named_ends_and_conductor_maps(catalog):
 @pytest.mark.parametrize("bad", ["scarlet-2i2", "focusrite/scarlett-2i2"])
 def test_close_matches(catalog, bad):
     assert any("scarlett-2i2" in m for m in catalog.close_matches(bad))
+
+
+def test_bundled_entries_say_where_they_come_from(catalog, tmp_path):
+    assert {catalog.origin(i) for i in catalog.ids()} == {"bundled"}
+    assert catalog.overrides == ()
+    with pytest.raises(KeyError):
+        catalog.origin("nothing/here")
+    (tmp_path / "one.yaml").write_text("- {id: a/b, kind: computer}\n")
+    assert Catalog.from_directory(tmp_path).origin("a/b") == str(tmp_path / "one.yaml")
+
+
+def test_schema_ids_sort_entries_by_what_a_rig_may_name(catalog):
+    ids = catalog.schema_ids()
+    assert "mackie/hm-4" in ids["device"] and "mackie/hm-4" not in ids["cable"]
+    assert "trs-cable" in ids["cable"] and "trs-cable" not in ids["adapter"]
+    assert "adapter/3.5f-6.35m" in ids["cable"] and "adapter/3.5f-6.35m" in ids["adapter"]
+    assert ids["adapter"] == catalog.ids("adapter")
+    assert len(ids["device"]) + len(ids["cable"]) == len(catalog)

@@ -147,3 +147,39 @@ def test_random_text_never_crashes(text):
         load_rig_text(text)
     except RigValidationError as exc:
         assert exc.diagnostics
+
+
+def test_a_device_that_is_neither_id_nor_mapping_names_the_forms():
+    (msg,) = errors_of(GOOD.replace("amp: mackie/hm-4", "amp: [mackie/hm-4]"))
+    assert msg.startswith("test-rig.yaml:6:")
+    assert "devices.amp: a device is a catalog id, a mapping with 'model:'" in msg
+    assert "one of computer, interface, amp, headphones, splitter" in msg
+
+
+def test_an_error_in_a_merged_key_points_at_the_anchor_instead_of_crashing():
+    text = textwrap.dedent("""\
+        signalchain: 1
+        devices:
+          laptop: generic/laptop
+          box:
+            kind: amp
+            knobs: {a: {}, b: {}}
+            ports:
+              in: {connector: trs-6.35, direction: in, signal: stereo,
+                   senses: {left: L, right: R}, z_in_ohm: 10k}
+              a: &out
+                connector: trs-6.35
+                direction: out
+                signal: stereo
+                feeds: {left: L, right: R}
+                knob: a
+                gain_db: 99
+                z_out_ohm: 1
+                max_v_rms: 1 V
+                noise: {knob_min_dbu_a: -100, knob_max_dbu_a: -95}
+              b: {<<: *out, knob: b}
+        """)
+    msgs = errors_of(text)
+    assert len(msgs) == 2
+    assert msgs[0].startswith("test-rig.yaml:16:") and "devices.box.ports.a.gain_db" in msgs[0]
+    assert msgs[1].startswith("test-rig.yaml:16:") and "devices.box.ports.b.gain_db" in msgs[1]

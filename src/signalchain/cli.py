@@ -15,13 +15,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
 from signalchain.errors import Diagnostic, RigError, UsageError
 from signalchain.textsafe import SafeConsole, json_dumps
+
+if TYPE_CHECKING:
+    from signalchain.catalog import Catalog
 
 # typer re-exports only some of click's exceptions (newer typers vendor click): take the rest
 # from BadParameter's ancestry, which is the same in both
@@ -236,18 +239,19 @@ def show_limits(as_json: JsonOpt = False) -> None:
 
 
 CatalogOpt = Annotated[list[Path] | None, typer.Option(
-    "--catalog", metavar="DIR", help="also read your own catalog files from DIR (repeatable; "
-    "SIGNALCHAIN_CATALOG lists more, separated by ':')")]
+    "--catalog", metavar="DIR", help="also read your own catalog files (YAML) from DIR; "
+    "repeatable, read after the directories listed in SIGNALCHAIN_CATALOG (separated by "
+    f"'{os.pathsep}'); a later entry with the same id wins")]
 
 
-def catalog_for(dirs: list[Path] | None) -> Any:
-    """The catalog with the user's folders; says which user entries override earlier ones."""
+def catalog_for(dirs: list[Path] | None) -> Catalog:
+    """The bundled catalog plus the user's directories; prints a notice for each override."""
     from signalchain.catalog import load_catalog
+    from signalchain.report.catalog import override_notice
 
     cat = load_catalog(dirs or [])
-    for o in getattr(cat, "overrides", ()):
-        err.print(f"notice: {o.id} from {o.origin} overrides the one from {o.replaced}",
-                  markup=False)
+    for override in cat.overrides:
+        err.print(f"notice: {override_notice(override)}", markup=False)
     return cat
 
 
@@ -633,9 +637,10 @@ def catalog_show(entry_id: Annotated[str, typer.Argument(metavar="ID")],
         raise UsageError([Diagnostic("error", f"unknown catalog id {entry_id!r}", hint=hint)])
     entry = cat.get(entry_id)
     if as_json:
-        print_json(entry.model_dump(mode="json", exclude_none=True))
+        print_json({**entry.model_dump(mode="json", exclude_none=True),
+                    "origin": cat.origin(entry_id)})
     else:
-        show_entry(out, entry)
+        show_entry(out, entry, cat.origin(entry_id))
 
 
 @catalog_app.command("new")
@@ -646,10 +651,9 @@ def catalog_new(
         "--out", help="write the template to this file (default: print it)")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out")] = False,
 ) -> None:
-    """Write a commented template for your own catalog entry (use it with --catalog DIR)."""
-    from signalchain.catalog import template
-    from signalchain.catalog.user import TEMPLATE_KINDS
-    from signalchain.io import check_output_file, write_text_atomic
+    """Write a commented template of a catalog file (fill it in, use it with --catalog DIR)."""
+    from signalchain.catalog import TEMPLATE_KINDS, template
+    from signalchain.io import write_text_atomic
 
     if kind not in TEMPLATE_KINDS:
         raise UsageError([Diagnostic("error", f"no template for {kind!r}; valid: "
@@ -658,22 +662,27 @@ def catalog_new(
     if out_file is None:
         sys.stdout.write(text)
         return
-    check_output_file(out_file, force=force)
     write_text_atomic(out_file, text, force=force)
-    out.print(f"wrote the {kind} template to {out_file}; put it in a folder and pass "
-              "--catalog FOLDER", markup=False)
+    out.print(f"wrote the {kind} template to {out_file}: replace its <placeholders>, then "
+              "put it in a directory and pass --catalog DIR", markup=False)
 
 
 @app.command()
 @guarded
-def schema() -> None:
-    """Print the JSON Schema of the rig file (for editor autocompletion)."""
-    from signalchain.schema.rig import RigSpec
+def schema(
+    document: Annotated[str, typer.Option(
+        "--for", metavar="rig|catalog", help="the schema of rig files (default) or of "
+        "catalog files")] = "rig",
+    catalog: CatalogOpt = None,
+) -> None:
+    """Print the JSON Schema of rig files (for editors: catalog ids complete as you type)."""
+    from signalchain.schema.export import catalog_json_schema, rig_json_schema
 
-    data = RigSpec.model_json_schema()
-    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    data["title"] = "signalchain rig file (format 1)"
-    print_json(data)
+    exporters = {"rig": rig_json_schema, "catalog": catalog_json_schema}
+    if document not in exporters:
+        raise UsageError([Diagnostic("error", f"--for {document!r}: valid are rig and catalog",
+                                     code="bad-option")])
+    print_json(exporters[document](catalog_for(catalog).schema_ids()))
 
 
 @app.command()

@@ -1,9 +1,8 @@
-"""The bundled gear catalog: devices, cables, adapters and splitters, with provenance.
+"""The gear catalog: bundled and user devices, cables, adapters and splitters, with provenance."""
 
-User folders add to it: :func:`load_catalog` (``--catalog DIR``, ``SIGNALCHAIN_CATALOG``).
-"""
+from signalchain.catalog.store import BUNDLED, Catalog, Override, default_catalog
+from signalchain.catalog.template import TEMPLATE_KINDS, template
+from signalchain.catalog.user import ENV_VAR, load_catalog
 
-from signalchain.catalog.store import Catalog, default_catalog
-from signalchain.catalog.user import Override, load_catalog, template
-
-__all__ = ["Catalog", "Override", "default_catalog", "load_catalog", "template"]
+__all__ = ["BUNDLED", "ENV_VAR", "TEMPLATE_KINDS", "Catalog", "Override", "default_catalog",
+           "load_catalog", "template"]

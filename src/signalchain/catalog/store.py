@@ -1,64 +1,79 @@
-"""Load the bundled catalog YAML files and look entries up by id."""
+"""The catalog: entries by id, where each came from, and the bundled catalog (read once)."""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from signalchain import limits
-from signalchain.errors import Location, RigValidationError, error_at
+from signalchain.catalog.files import Entry, read_directory
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.device import DeviceSpec
-from signalchain.schema.loader import parse_yaml, read_limited, validate
 
-Entry = DeviceSpec | CableSpec
+BUNDLED = "bundled"
+"""The origin of an entry that ships with signalchain."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """A catalog entry that replaced an entry with the same id read before it.
+
+    Attributes
+    ----------
+    id : str
+        The catalog id.
+    origin : str
+        The file of the entry now in the catalog.
+    replaced_origin : str
+        Where the replaced entry came from: ``'bundled'`` or a file.
+    """
+
+    id: str
+    origin: str
+    replaced_origin: str
 
 
 class Catalog:
-    """All catalog entries, keyed by id.
+    """All catalog entries, keyed by id, with where each came from.
 
     Parameters
     ----------
-    entries : dict
+    entries : mapping
         id -> :class:`DeviceSpec` or :class:`CableSpec`.
-    origins : dict
-        id -> file the entry came from (for messages).
+    origins : mapping
+        id -> ``'bundled'`` or the file the entry came from.
+    overrides : sequence of Override
+        User entries that replaced an entry with the same id, in the order read.
     """
 
-    def __init__(self, entries: dict[str, Entry], origins: dict[str, str]):
-        self.entries = entries
-        self.origins = origins
+    def __init__(self, entries: Mapping[str, Entry], origins: Mapping[str, str],
+                 overrides: Sequence[Override] = ()):
+        self.entries = dict(entries)
+        self.origins = dict(origins)
+        self.overrides = tuple(overrides)
 
     @classmethod
-    def from_directory(cls, root: Path) -> Catalog:
-        """Read every ``*.yaml`` below ``root``; each file is a list of entries.
+    def from_directory(cls, root: Path, origin: str | None = None) -> Catalog:
+        """Read every catalog file (``*.yaml``, ``*.yml``) below ``root``.
 
-        Each file is read like a rig file: regular files only, within the limits in
-        force (``rig-bytes``, ``yaml-nodes``, ``yaml-depth``, ``ports-per-device``).
+        Each file is a YAML list of entries, read like a rig file: regular files only,
+        within the limits in force (``rig-bytes``, ``yaml-nodes``, ``yaml-depth``,
+        ``ports-per-device``).
+
+        Parameters
+        ----------
+        root : Path
+            The directory.
+        origin : str, optional
+            The origin recorded for every entry (``'bundled'``); each entry's file by
+            default.
         """
-        entries: dict[str, Entry] = {}
-        origins: dict[str, str] = {}
-        for path in sorted(root.rglob("*.yaml")):
-            doc = parse_yaml(read_limited(path, "catalog file"), str(path))
-            if not isinstance(doc.data, list):
-                raise RigValidationError([error_at("a catalog file is a YAML list of entries",
-                                                   Location(str(path), 1, 1))])
-            for i, raw in enumerate(doc.data):
-                model: type[Entry] = (CableSpec if isinstance(raw, dict) and "ends" in raw
-                                      else DeviceSpec)
-                entry: Entry = validate(model, doc, raw, path_prefix=(i,))
-                if not entry.id:
-                    loc, _ = doc.location((i,))
-                    raise RigValidationError([error_at("catalog entry without an id", loc)])
-                if entry.id in entries:
-                    loc, _ = doc.location((i,))
-                    raise RigValidationError([error_at(
-                        f"duplicate catalog id {entry.id!r} (also in {origins[entry.id]})", loc)])
-                entries[entry.id] = entry
-                origins[entry.id] = str(path)
-        return cls(entries, origins)
+        entries, files = read_directory(root)
+        return cls(entries, {k: origin or f for k, f in files.items()})
 
     def __contains__(self, entry_id: str) -> bool:
         return entry_id in self.entries
@@ -69,6 +84,10 @@ class Catalog:
     def get(self, entry_id: str) -> Entry:
         """Return the entry with this id (KeyError if there is none)."""
         return self.entries[entry_id]
+
+    def origin(self, entry_id: str) -> str:
+        """Where an entry came from: ``'bundled'`` or its file (KeyError if unknown)."""
+        return self.origins[entry_id]
 
     def device(self, entry_id: str) -> DeviceSpec | None:
         """Return a device entry, or None if the id is unknown or not a device."""
@@ -94,15 +113,21 @@ class Catalog:
         """Sorted ids, optionally only of one kind (device kind, 'cable' or 'adapter')."""
         return sorted(k for k, v in self.entries.items() if kind is None or v.kind == kind)
 
-    def origin(self, entry_id: str) -> str:
-        """``'bundled'`` for an entry of the bundled catalog, else the file it came from."""
-        origin = self.origins.get(entry_id, "")
-        return "bundled" if not origin or Path(origin).is_relative_to(_data_root()) else origin
-
     def adapters(self) -> list[CableSpec]:
         """All adapters."""
         return [v for v in self.entries.values()
                 if isinstance(v, CableSpec) and v.kind == "adapter"]
+
+    def schema_ids(self) -> dict[str, list[str]]:
+        """The ids a rig file may name, for :func:`signalchain.schema.export.rig_json_schema`.
+
+        ``'device'``: devices (``model:``); ``'cable'``: cables and adapters (``cable:``);
+        ``'adapter'``: adapters (``via:``).
+        """
+        return {"device": sorted(k for k, v in self.entries.items()
+                                 if isinstance(v, DeviceSpec)),
+                "cable": sorted(k for k, v in self.entries.items() if isinstance(v, CableSpec)),
+                "adapter": self.ids("adapter")}
 
 
 def _data_root() -> Path:
@@ -117,4 +142,4 @@ def default_catalog() -> Catalog:
     under :data:`signalchain.limits.DEFAULT` whatever limits the caller has set.
     """
     with limits.using(limits.DEFAULT):
-        return Catalog.from_directory(_data_root())
+        return Catalog.from_directory(_data_root(), origin=BUNDLED)

@@ -1,4 +1,4 @@
-"""The catalog for people: the list of entries and one entry with every value's provenance."""
+"""The catalog for people and programs: list rows, the list table, one entry, override notices."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from signalchain.catalog.store import Catalog, Entry
+from signalchain.catalog.files import Entry
+from signalchain.catalog.store import BUNDLED, Catalog, Override
 from signalchain.report.common import cells
 from signalchain.schema.cable import CableSpec
-from signalchain.schema.device import DeviceSpec
+from signalchain.schema.device import DeviceSpec, PortSpec
 from signalchain.schema.provenance import classify, numeric_leaves
 from signalchain.units import v_to_dbu
 
@@ -26,21 +27,27 @@ def _summary(entry: Entry) -> str:
                 else f"{hp.sensitivity_db_per_mw:g} dB/mW")
         plug = next((p.connector for p in entry.ports.values() if p.captive), "")
         return f"{hp.z_ohm:g} Ω, {sens}, {plug} plug"
-    parts = []
-    for name, port in entry.ports.items():
-        if port.direction == "out" and port.feeds is not None:
-            level = (f"{v_to_dbu(port.v_rms_at_0dbfs):+.1f} dBu FS" if port.v_rms_at_0dbfs
-                     else f"{port.gain_db:+g} dB")
-            kind = port.topology if port.signal == "balanced" else port.signal
-            parts.append(f"{name} ({kind}, {level})")
-        elif port.direction == "in" and port.senses is not None:
-            kind = port.topology if port.signal == "balanced" else port.signal
-            parts.append(f"in {name} ({kind})")
+    parts = [part for name, port in entry.ports.items() if (part := _port_summary(name, port))]
     return "; ".join(parts[:4]) + (" …" if len(parts) > 4 else "")
 
 
+def _port_summary(name: str, port: PortSpec) -> str:
+    """``'out1 (stereo, +12 dB)'``, ``'in input (differential)'``, or '' for other ports."""
+    kind = port.topology if port.signal == "balanced" else port.signal
+    if port.direction == "out" and port.feeds is not None:
+        level = (f"{v_to_dbu(port.v_rms_at_0dbfs):+.1f} dBu FS" if port.v_rms_at_0dbfs
+                 else f"{port.gain_db:+g} dB")
+        return f"{name} ({kind}, {level})"
+    if port.direction == "in" and port.senses is not None:
+        return f"in {name} ({kind})"
+    return ""
+
+
 def catalog_rows(catalog: Catalog, kind: str | None = None) -> list[dict[str, Any]]:
-    """One dict per catalog entry: id, kind, name, summary and provenance counts."""
+    """One dict per catalog entry: id, kind, name, summary, provenance counts and origin.
+
+    ``origin`` is ``'bundled'`` or the user file the entry came from.
+    """
     rows = []
     for entry_id in catalog.ids(kind):
         entry = catalog.get(entry_id)
@@ -56,10 +63,11 @@ def catalog_rows(catalog: Catalog, kind: str | None = None) -> list[dict[str, An
 
 
 def catalog_table(rows: list[dict[str, Any]]) -> Table:
-    """A table of catalog rows."""
+    """A table of catalog rows (with an origin column if any entry is not bundled)."""
     table = Table(title=f"catalog ({len(rows)} entries)", title_justify="left")
-    mine = any(r["origin"] != "bundled" for r in rows)
-    for col in ("id", "kind", "name", "summary", "sourced", "assumed", *(["from"] * mine)):
+    # the origin column appears once there is something besides the bundled catalog
+    mine = any(r["origin"] != BUNDLED for r in rows)
+    for col in ("id", "kind", "name", "summary", "sourced", "assumed", *(["origin"] * mine)):
         table.add_column(col, overflow="fold")
     for r in rows:
         origin = [r["origin"]] if mine else []
@@ -68,26 +76,42 @@ def catalog_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def show_entry(console: Console, entry: Entry) -> None:
-    """Print one catalog entry: its ports, knobs and every value's provenance."""
+def _show_device(console: Console, entry: DeviceSpec) -> None:
+    if entry.power != "none":
+        console.print(f"power: {entry.power}")
+    if entry.ports:
+        table = Table(title="ports", title_justify="left")
+        for col in ("port", "connector", "dir", "signal", "feeds/senses", "knob"):
+            table.add_column(col)
+        for name, p in entry.ports.items():
+            chan = p.feeds if p.feeds is not None else p.senses
+            signal = f"{p.signal} ({p.topology})" if p.topology else p.signal
+            table.add_row(*cells(name, f"{p.connector} {p.gender}", p.direction, signal,
+                                 chan or "", p.knob or ""))
+        console.print(table)
+    if entry.knobs:
+        console.print("knobs: " + ", ".join(
+            f"{k} ({kn.label or k}, {kn.taper if isinstance(kn.taper, str) else 'points'})"
+            for k, kn in entry.knobs.items()), markup=False)
+
+
+def show_entry(console: Console, entry: Entry, origin: str = "") -> None:
+    """Print one catalog entry: where it comes from, its ports, knobs and every value's provenance.
+
+    Parameters
+    ----------
+    console : Console
+        Where to print.
+    entry : DeviceSpec or CableSpec
+        The entry.
+    origin : str
+        ``'bundled'`` or the user file it came from (not printed if empty).
+    """
     console.print(Text.assemble((str(entry.id), "bold"), f" — {entry.name} ({entry.kind})"))
+    if origin:
+        console.print(f"origin: {origin}", markup=False)
     if isinstance(entry, DeviceSpec):
-        if entry.power != "none":
-            console.print(f"power: {entry.power}")
-        if entry.ports:
-            table = Table(title="ports", title_justify="left")
-            for col in ("port", "connector", "dir", "signal", "feeds/senses", "knob"):
-                table.add_column(col)
-            for name, p in entry.ports.items():
-                chan = p.feeds if p.feeds is not None else p.senses
-                signal = f"{p.signal} ({p.topology})" if p.topology else p.signal
-                table.add_row(*cells(name, f"{p.connector} {p.gender}", p.direction, signal,
-                                      chan or "", p.knob or ""))
-            console.print(table)
-        if entry.knobs:
-            console.print("knobs: " + ", ".join(
-                f"{k} ({kn.label or k}, {kn.taper if isinstance(kn.taper, str) else 'points'})"
-                for k, kn in entry.knobs.items()), markup=False)
+        _show_device(console, entry)
     else:
         console.print(_summary(entry), markup=False)
         console.print(f"per metre: {entry.r_ohm_per_m} Ω, shield {entry.shield_r_ohm_per_m} Ω, "
@@ -101,3 +125,10 @@ def show_entry(console: Console, entry: Entry) -> None:
     console.print(table)
     for note in entry.notes:
         console.print(f"note: {note}", markup=False)
+
+
+def override_notice(override: Override) -> str:
+    """One line saying a user entry replaced an earlier one with the same id."""
+    replaced = ("the bundled entry" if override.replaced_origin == BUNDLED
+                else f"the entry in {override.replaced_origin}")
+    return f"catalog entry {override.id!r} from {override.origin} replaces {replaced}"

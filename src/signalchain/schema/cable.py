@@ -21,6 +21,8 @@ from signalchain.schema.quantities import (
     doc,
 )
 
+CableKind = Literal["cable", "adapter"]
+
 
 class CableEnd(Strict):
     """One end of a cable or adapter."""
@@ -47,7 +49,7 @@ class CableSpec(Strict):
     """
 
     id: CatalogId | None = None
-    kind: Literal["cable", "adapter"] = "cable"
+    kind: CableKind = "cable"
     name: Name = ""
     ends: dict[EndId, CableEnd] = Field(min_length=1, max_length=64)
     conductors: list[Conductor] = Field(max_length=64)

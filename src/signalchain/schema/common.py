@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
+from signalchain.schema.editor import Case, Cases
 from signalchain.schema.quantities import Note, ProvenancePath, Url
 
 
@@ -27,7 +28,8 @@ def _source_tag(value: Any) -> str:
 
 
 Source = Annotated[Annotated[SourceRef, Tag("ref")] | Annotated[Url, Tag("url")],
-                   Discriminator(_source_tag)]
+                   Discriminator(_source_tag),
+                   Cases((Case("ref", {"type": "object"}),), otherwise="url")]
 
 
 class Provenance(Strict):

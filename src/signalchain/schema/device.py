@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import (
     AfterValidator,
+    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -19,7 +20,9 @@ from pydantic_core import PydanticCustomError
 
 from signalchain.schema.budget import limit_value, over_limit
 from signalchain.schema.common import Provenance, Strict
+from signalchain.schema.editor import Case, Cases
 from signalchain.schema.quantities import (
+    AdapterId,
     CatalogId,
     ChannelId,
     CmrrDb,
@@ -98,6 +101,7 @@ def _taper_tag(value: Any) -> str:
 Taper = Annotated[
     Annotated[Literal["audio", "linear"], Tag("named")] | Annotated[TaperPoints, Tag("points")],
     Discriminator(_taper_tag),
+    Cases((Case("named", {"type": "string"}),), otherwise="points"),
 ]
 
 
@@ -126,6 +130,7 @@ Channels = Annotated[
     Annotated[ChannelId, Tag("one")]
     | Annotated[dict[Literal["left", "right"], ChannelId], Tag("pair")],
     Discriminator(_channels_tag),
+    Cases((Case("pair", {"type": "object"}),), otherwise="one"),
 ]
 
 
@@ -245,27 +250,9 @@ class PortSpec(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> PortSpec:
-        from signalchain.wiring.connectors import ROLES
-
-        # the connector must have the contacts the signal travels on (a stereo signal on a
-        # TS jack has no ring for its right channel; audio on a USB port has no contacts)
-        have = set(ROLES[self.connector])
-        need = SIGNAL_ROLES[self.signal]
-        if not need <= have:
-            usable = sorted(c for c, roles in ROLES.items() if need <= set(roles))
-            raise ValueError(f"a {self.signal} port cannot use a {self.connector} connector (it "
-                             f"has no {' or '.join(sorted(need - have))} contact); valid "
-                             f"connectors: {', '.join(usable)}")
+        self._check_connector()
         if self.direction == "out" and self.feeds is not None:
-            missing = [f for f in ("z_out_ohm", "max_v_rms", "noise") if getattr(self, f) is None]
-            if self.v_rms_at_0dbfs is None and self.gain_db is None:
-                missing.append("v_rms_at_0dbfs or gain_db")
-            if missing:
-                raise ValueError(f"an output port needs {', '.join(missing)}")
-            if self.signal == "balanced" and self.topology not in (
-                    "impedance", "push-pull", "servo", "transformer"):
-                raise ValueError("a balanced output needs topology: impedance, push-pull, servo "
-                                 f"or transformer (got {self.topology!r})")
+            self._check_output()
         if self.direction == "in" and self.senses is not None:
             if self.z_in_ohm is None:
                 raise ValueError("an input port needs z_in_ohm")
@@ -273,6 +260,34 @@ class PortSpec(Strict):
                 raise ValueError("a balanced input needs topology: differential or transformer "
                                  f"(got {self.topology!r})")
         return self
+
+    def _check_connector(self) -> None:
+        """The connector must have the contacts the signal travels on.
+
+        A stereo signal on a TS jack has no ring for its right channel; audio on a USB
+        port has no contacts.
+        """
+        from signalchain.wiring.connectors import ROLES
+
+        have = set(ROLES[self.connector])
+        need = SIGNAL_ROLES[self.signal]
+        if not need <= have:
+            usable = sorted(c for c, roles in ROLES.items() if need <= set(roles))
+            raise ValueError(f"a {self.signal} port cannot use a {self.connector} connector (it "
+                             f"has no {' or '.join(sorted(need - have))} contact); valid "
+                             f"connectors: {', '.join(usable)}")
+
+    def _check_output(self) -> None:
+        """An output that carries a channel states its level, impedance, limits and noise."""
+        missing = [f for f in ("z_out_ohm", "max_v_rms", "noise") if getattr(self, f) is None]
+        if self.v_rms_at_0dbfs is None and self.gain_db is None:
+            missing.append("v_rms_at_0dbfs or gain_db")
+        if missing:
+            raise ValueError(f"an output port needs {', '.join(missing)}")
+        if self.signal == "balanced" and self.topology not in (
+                "impedance", "push-pull", "servo", "transformer"):
+            raise ValueError("a balanced output needs topology: impedance, push-pull, servo "
+                             f"or transformer (got {self.topology!r})")
 
     def channel_roles(self, attr: str) -> dict[str, str]:
         """Map contact role (``left``, ``right`` or ``hot``) to internal channel."""
@@ -302,7 +317,7 @@ class HeadphoneSpec(Strict):
         "largest input power, mW", MaxPowerMw))
     cord_r_ohm: CordOhm = Field(default=0.1, description=doc(
         "resistance of each cord conductor", CordOhm))
-    adapter_included: CatalogId | None = Field(default=None, description="catalog id of an "
+    adapter_included: AdapterId | None = Field(default=None, description="catalog id of an "
                                                "adapter that comes in the box")
 
     @model_validator(mode="after")
@@ -343,6 +358,11 @@ class PowerSpec(Strict):
 class DeviceSpec(Strict):
     """A piece of gear: catalog entry or inline device in a rig file."""
 
+    # editors learn what a kind needs from the schema too (the validator says it to pydantic)
+    model_config = ConfigDict(json_schema_extra={"allOf": [{
+        "if": {"properties": {"kind": {"const": "headphones"}}, "required": ["kind"]},
+        "then": {"required": ["headphones"]}}]})
+
     id: CatalogId | None = Field(default=None, description="catalog id (catalog entries only)")
     kind: DeviceKind
     name: Name = ""
@@ -376,25 +396,29 @@ class DeviceSpec(Strict):
                 known = ", ".join(sorted(self.knobs)) or "none"
                 raise ValueError(f"port {pname!r} uses knob {port.knob!r}, which the device does "
                                  f"not define (knobs: {known})")
-        if self.kind == "headphones" and self.headphones is None:
-            raise ValueError("a headphones device needs a 'headphones:' section "
-                             "(impedance, sensitivity)")
         if self.kind == "headphones":
-            captive = [name for name, port in self.ports.items() if port.captive]
-            if len(captive) != 1:
-                found = ", ".join(captive) if captive else "none"
-                hint = ("add 'captive: true' to its plug port" if not captive
-                        else "headphones have one plug: keep 'captive: true' on one port")
-                raise PydanticCustomError("captive", "{message}", {
-                    "message": "a headphones device needs exactly one captive plug port "
-                    f"(found {found})", "hint": hint})
-            plug = self.ports[captive[0]]
-            if plug.signal != "stereo" or plug.feeds is not None or plug.senses is not None:
-                raise ValueError(f"the headphones' plug {captive[0]!r} carries the two drivers: "
-                                 "it is 'signal: stereo' (tip left, ring right) with no feeds "
-                                 "or senses")
+            self._check_headphones()
         self._check_links()
         return self
+
+    def _check_headphones(self) -> None:
+        """Headphones have their transducer data and one stereo plug on the cord."""
+        if self.headphones is None:
+            raise ValueError("a headphones device needs a 'headphones:' section "
+                             "(impedance, sensitivity)")
+        captive = [name for name, port in self.ports.items() if port.captive]
+        if len(captive) != 1:
+            found = ", ".join(captive) if captive else "none"
+            hint = ("add 'captive: true' to its plug port" if not captive
+                    else "headphones have one plug: keep 'captive: true' on one port")
+            raise PydanticCustomError("captive", "{message}", {
+                "message": "a headphones device needs exactly one captive plug port "
+                f"(found {found})", "hint": hint})
+        plug = self.ports[captive[0]]
+        if plug.signal != "stereo" or plug.feeds is not None or plug.senses is not None:
+            raise ValueError(f"the headphones' plug {captive[0]!r} carries the two drivers: "
+                             "it is 'signal: stereo' (tip left, ring right) with no feeds "
+                             "or senses")
 
     def _check_links(self) -> None:
         """Every ``port.contact`` a passive link joins must exist on this device."""

@@ -13,19 +13,17 @@ refused. See :mod:`signalchain.limits`.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import stat
-import typing
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
@@ -34,6 +32,7 @@ from ruamel.yaml.nodes import MappingNode, SequenceNode
 from signalchain import limits
 from signalchain.errors import Diagnostic, Location, RigValidationError, error_at
 from signalchain.schema.budget import over_limit
+from signalchain.schema.messages import MAX_DIAGNOSTICS, all_field_names, error_message, error_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,7 +56,7 @@ class YamlDocument:
         found: list[str] = []
         for key in path:
             if isinstance(node, CommentedMap) and key in node:
-                line, col = node.lc.key(key)
+                line, col = _position(node, key, value=False) or (line, col)
                 node = node[key]
                 found.append(str(key))
             elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
@@ -72,8 +71,9 @@ class YamlDocument:
         loc = Location(self.filename, 1, 1)
         for key in path:
             if isinstance(node, CommentedMap) and key in node:
-                line, col = node.lc.value(key)
-                loc = Location(self.filename, line + 1, col + 1)
+                at = _position(node, key, value=True)
+                if at is not None:
+                    loc = Location(self.filename, at[0] + 1, at[1] + 1)
                 node = node[key]
             elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
                 line, col = node.lc.item(key)
@@ -82,6 +82,17 @@ class YamlDocument:
             else:
                 break
         return loc
+
+
+def _position(node: CommentedMap, key: Any, *, value: bool) -> tuple[int, int] | None:
+    """0-based (line, column) of a key (or its value), also of one merged in by ``<<:``."""
+    if key in node.lc.data:
+        return node.lc.value(key) if value else node.lc.key(key)  # type: ignore[no-any-return]
+    for source in getattr(node, merge_attrib, ()):
+        merged = source[1] if isinstance(source, tuple) else source  # older ruamel: (i, map)
+        if isinstance(merged, CommentedMap) and key in merged:
+            return _position(merged, key, value=value)
+    return None
 
 
 def plain_data(node: Any) -> Any:
@@ -288,6 +299,46 @@ def _refuse(path: Path, message: str, code: str = "no-file", hint: str = "") -> 
     return RigValidationError([error_at(message, Location(str(path)), hint=hint, code=code)])
 
 
+def _open(p: Path, what: str) -> int:
+    """Open ``p`` for reading without blocking; missing files and sockets are refused."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_BINARY", 0)
+    try:
+        return os.open(p, flags)
+    except FileNotFoundError:
+        raise _refuse(p, f"no such file: {p}") from None
+    except IsADirectoryError:
+        raise _refuse(p, f"{p} is a directory, not a {what}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket
+            raise _refuse(p, f"{p} is a socket, not a {what}") from None
+        raise _refuse(p, f"cannot read {p}: {exc.strerror or exc}") from None
+
+
+def _special_kind(mode: int) -> str:
+    """What a file that is not a regular file is (``'a FIFO (named pipe)'`` ...)."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes from ``fd`` (one more than allowed tells it is too big)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(limit + 1 - total, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def read_limited(path: str | Path, what: str = "rig file") -> str:
     """Read a regular file of at most ``rig-bytes`` bytes as UTF-8 text.
 
@@ -302,47 +353,25 @@ def read_limited(path: str | Path, what: str = "rig file") -> str:
     """
     p = Path(path)
     limit = limits.current().rig_bytes
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
-        | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(p, flags)
-    except FileNotFoundError:
-        raise _refuse(p, f"no such file: {p}") from None
-    except IsADirectoryError:
-        raise _refuse(p, f"{p} is a directory, not a {what}") from None
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a socket
-            raise _refuse(p, f"{p} is a socket, not a {what}") from None
-        raise _refuse(p, f"cannot read {p}: {exc.strerror or exc}") from None
+    fd = _open(p, what)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
-                    if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
-                    or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-                    else "not a regular file")
-            raise _refuse(p, f"{p} is {kind}, not a {what}",
+            raise _refuse(p, f"{p} is {_special_kind(mode)}, not a {what}",
                           hint=f"give the path of a {what} (a regular file)")
-        chunks: list[bytes] = []
-        total = 0
-        while total <= limit:
-            chunk = os.read(fd, min(limit + 1 - total, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = _read_at_most(fd, limit)
     except BlockingIOError:
         raise _refuse(p, f"cannot read {p}: it would block (not a regular file)") from None
     except OSError as exc:
         raise _refuse(p, f"cannot read {p}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    if total > limit:
+    if len(data) > limit:
         message, hint = over_limit("rig-bytes", f"{p}'s size", f"more than {limit} bytes",
                                    suggest=_at_least(p, limit))
         raise _refuse(p, message, code="limit", hint=hint)
     try:
-        return b"".join(chunks).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _refuse(p, f"cannot read {p}: not UTF-8 text (byte {exc.start + 1})",
                       hint="save the file as UTF-8") from None
@@ -361,71 +390,6 @@ def read_yaml(path: str | Path) -> YamlDocument:
     return parse_yaml(read_limited(path), str(path))
 
 
-def _all_field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
-    seen = seen if seen is not None else set()
-    if model in seen:
-        return set()
-    seen.add(model)
-    names: set[str] = set()
-    for name, info in model.model_fields.items():
-        names.add(info.alias or name)
-        for sub in _models_in(info.annotation):
-            names |= _all_field_names(sub, seen)
-    return names
-
-
-def _models_in(annotation: Any) -> Iterable[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
-        return
-    for arg in typing.get_args(annotation):
-        yield from _models_in(arg)
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_CUSTOM = {"out_of_range", "bad_id", "bad_text", "bad_table", "limit", "captive"}
-MAX_DIAGNOSTICS = 50
-"""Most schema errors reported for one document (the rest are counted)."""
-
-
-def _message(err: Mapping[str, Any], known_fields: set[str]) -> tuple[str, str]:
-    kind = err["type"]
-    loc = err["loc"]
-    last = loc[-1] if loc else ""
-    value = err.get("input")
-    if kind in _CUSTOM:
-        return err["msg"], str(err.get("ctx", {}).get("hint", ""))
-    if kind in ("too_short", "too_long"):
-        ctx = err.get("ctx", {})
-        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-        word = "at least" if kind == "too_short" else "at most"
-        return (f"needs {word} {bound} entries, not {ctx.get('actual_length', '?')}", "")
-    if kind == "finite_number":
-        return f"{_describe(value)} is not a finite number", "write a finite number"
-    if kind == "missing":
-        return f"missing required field {last!r}", f"add '{last}:'"
-    if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(last), sorted(known_fields), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "remove it or check the spelling"
-        return f"unknown field {last!r}", hint
-    if kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        return f"{_describe(value)} is not valid here; expected {expected}", ""
-    if kind in ("value_error", "assertion_error"):
-        msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        return msg, ""
-    if kind == "connection_kind":
-        return err["msg"], "write '- cable: trs-cable' with 'ends: [a.port, b.port]', or " \
-            "'- plug: alice' with 'into: hm4.out1'"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"{err['msg'].lower()}, not {_describe(value)}", ""
-    return f"{err['msg']} (got {_describe(value)})", ""
-
-
 def validate(model: type[M], doc: YamlDocument, data: Any | None = None,
              path_prefix: tuple[str | int, ...] = ()) -> M:
     """Validate ``doc`` (or part of it) into ``model``, mapping errors to file locations."""
@@ -438,7 +402,7 @@ def validate(model: type[M], doc: YamlDocument, data: Any | None = None,
         raise RigValidationError([error_at(message, Location(doc.filename), hint=hint,
                                            code="limit")]) from None
     except ValidationError as exc:
-        known = _all_field_names(model)
+        known = all_field_names(model)
         diags: list[Diagnostic] = []
         seen: set[tuple[str, str]] = set()
         errors = exc.errors(include_url=False)
@@ -447,9 +411,8 @@ def validate(model: type[M], doc: YamlDocument, data: Any | None = None,
                 diags.append(error_at(f"... and more errors ({len(errors)} in all); fix "
                                       "these first", Location(doc.filename), code="schema"))
                 break
-            full = path_prefix + tuple(err["loc"])
-            location, dotted = doc.location(full)
-            message, hint = _message(err, known)
+            location, dotted = doc.location(path_prefix + error_path(err))
+            message, hint = error_message(err, known)
             key = (dotted, message)
             if key in seen:
                 continue

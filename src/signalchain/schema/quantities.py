@@ -27,6 +27,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from signalchain import units
+from signalchain.schema.editor import IdsOf
 
 
 @dataclass(eq=False)
@@ -330,6 +331,13 @@ def _check_catalog_id(value: str) -> str:
 CatalogId = Annotated[str, Checked(_check_catalog_id, {
     "type": "string", "pattern": CATALOG_ID_PATTERN, "minLength": 1,
     "maxLength": CATALOG_ID_MAX})]
+
+DeviceModelId = Annotated[CatalogId, IdsOf("device")]
+"""The catalog id of a device (in an exported schema with ids: an enum of them)."""
+CableModelId = Annotated[CatalogId, IdsOf("cable")]
+"""The catalog id of a cable or adapter (in an exported schema with ids: an enum of them)."""
+AdapterId = Annotated[CatalogId, IdsOf("adapter")]
+"""The catalog id of an adapter (in an exported schema with ids: an enum of them)."""
 
 DeviceId = Annotated[str, identifier("device id")]
 PortId = Annotated[str, identifier("port name")]

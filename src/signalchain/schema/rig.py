@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -11,10 +12,13 @@ from pydantic_core import PydanticCustomError
 from signalchain.errors import RigValidationError, error_at
 from signalchain.schema.budget import limit_value, over_limit
 from signalchain.schema.common import Strict
-from signalchain.schema.device import DeviceSpec
+from signalchain.schema.device import DeviceKind, DeviceSpec
+from signalchain.schema.editor import Case, Cases
 from signalchain.schema.quantities import (
-    CatalogId,
+    AdapterId,
+    CableModelId,
     DeviceId,
+    DeviceModelId,
     EndId,
     Fraction,
     GroundOffsetV,
@@ -61,7 +65,8 @@ class Environment(Strict):
 class DeviceUse(Strict):
     """A catalog device used in a rig, with its knob settings."""
 
-    model: CatalogId = Field(description="catalog id, e.g. focusrite/scarlett-2i2-3rd-gen")
+    model: DeviceModelId = Field(description="catalog id, e.g. "
+                                 "focusrite/scarlett-2i2-3rd-gen")
     name: Name = ""
     knobs: dict[KnobId, Fraction] = Field(default_factory=dict, description=doc(
         "knob positions by knob name", Fraction))
@@ -78,27 +83,42 @@ class InlineDevice(DeviceSpec):
     outlet: OutletId | None = None
 
 
-def _device_tag(value: Any) -> str:
+def _device_tag(value: Any) -> str | None:
     if isinstance(value, str):
         return "catalog-id"
-    if isinstance(value, dict | DeviceUse) and (not isinstance(value, dict) or "model" in value):
+    if isinstance(value, DeviceUse) or (isinstance(value, dict) and "model" in value):
         return "catalog-device"
-    return "inline-device"
+    # a mapping without 'model' is an inline device, even without 'kind': its own errors
+    # (a missing kind, a misspelt 'model') are more helpful than "not a device"
+    if isinstance(value, dict | InlineDevice):
+        return "inline-device"
+    return None
 
 
 DeviceEntry = Annotated[
-    Annotated[CatalogId, Tag("catalog-id")] | Annotated[DeviceUse, Tag("catalog-device")]
+    Annotated[DeviceModelId, Tag("catalog-id")] | Annotated[DeviceUse, Tag("catalog-device")]
     | Annotated[InlineDevice, Tag("inline-device")],
-    Discriminator(_device_tag),
+    Discriminator(_device_tag, custom_error_type="device_entry",
+                  custom_error_message="a device is a catalog id, a mapping with 'model:' (a "
+                  "catalog id) and 'knobs:', or an inline device with 'kind:' (one of "
+                  f"{', '.join(typing.get_args(DeviceKind))})"),
+    Cases((Case("catalog-id", {"type": "string"}),
+           Case("catalog-device", {"type": "object", "required": ["model"]})),
+          otherwise="inline-device"),
 ]
+"""A device of a rig: a catalog id, ``{model: ID, knobs: ...}``, or an inline device (with
+``kind``)."""
 
 
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Adapters = Annotated[list[CatalogId], Field(max_length=MAX_ADAPTERS),
-                     BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])]
+Adapters = Annotated[list[AdapterId], Field(max_length=MAX_ADAPTERS),
+                     BeforeValidator(_one_or_many,
+                                     json_schema_input_type=AdapterId | Annotated[
+                                         list[AdapterId], Field(max_length=MAX_ADAPTERS)]),
+                     Cases((Case("one", {"type": "string"}),), otherwise="list")]
 
 
 class EndRef(Strict):
@@ -113,7 +133,8 @@ def _end_ref(value: Any) -> Any:
 
 
 EndRefIn = Annotated[EndRef, BeforeValidator(_end_ref, json_schema_input_type=PortRef | EndRef),
-                     Field(description="'device.port' or {port, via}")]
+                     Field(description="'device.port' or {port, via}"),
+                     Cases((Case("port", {"type": "string"}),), otherwise="end")]
 
 
 def _ends_tag(value: Any) -> str:
@@ -124,13 +145,14 @@ Ends = Annotated[
     Annotated[list[EndRefIn], Field(max_length=64), Tag("in-order")]
     | Annotated[dict[EndId, EndRefIn], Field(max_length=64), Tag("by-name")],
     Discriminator(_ends_tag),
+    Cases((Case("in-order", {"type": "array"}),), otherwise="by-name"),
 ]
 
 
 class CableConnection(Strict):
     """``cable: ID`` with ``ends`` in the cable's end order (a list) or by end name (a mapping)."""
 
-    cable: CatalogId
+    cable: CableModelId = Field(description="catalog id of the cable (or adapter)")
     length: LengthM | None = Field(default=None, description=doc(
         "cable length (the catalog's default length if not given)", LengthM))
     ends: Ends
@@ -154,12 +176,16 @@ def _connection_tag(value: Any) -> str | None:
     return "cable-connection" if isinstance(value, CableConnection) else "plug-connection"
 
 
+_CONNECTION_KINDS = "a connection has either 'cable:' and 'ends:', or 'plug:' and 'into:'"
 Connection = Annotated[
     Annotated[CableConnection, Tag("cable-connection")]
     | Annotated[PlugConnection, Tag("plug-connection")],
     Discriminator(_connection_tag, custom_error_type="connection_kind",
-                  custom_error_message="a connection has either 'cable:' and 'ends:', or "
-                  "'plug:' and 'into:'"),
+                  custom_error_message=_CONNECTION_KINDS),
+    Cases((Case("cable-connection", {"type": "object", "required": ["cable"]}),
+           Case("plug-connection", {"type": "object", "required": ["plug"]})),
+          otherwise={"type": "object", "required": ["cable", "ends"],
+                     "description": _CONNECTION_KINDS}),
 ]
 
 
