@@ -8,9 +8,11 @@ import re
 
 import pytest
 
+from signalchain import limits
 from signalchain.advise import LEVEL_TOLERANCE_DB, advise
 from signalchain.cli import app
 from signalchain.errors import RigError, UsageError
+from signalchain.report.advice import bom_note_text, method_json
 from signalchain.rig import Rig
 from tests.conftest import EXAMPLES
 
@@ -144,7 +146,7 @@ def test_every_interface_and_amp_considered_and_unused_devices_named():
         other_amp = ({"hm4", "ha400"} - {m.amp}).pop()
         assert set(m.unused) == {other_iface, other_amp, "y"}
         assert set(m.devices) == {"laptop", m.interface, m.amp, "p0"}
-        assert m.to_json()["unused_devices"] == m.unused
+        assert method_json(m)["unused_devices"] == list(m.unused)
         assert m.interface in m.name and m.amp in m.name  # names say which devices
     assert methods[0].verdict == "recommended"
 
@@ -165,42 +167,43 @@ def test_cli_write_rig_of_multi_device_rig_checks(runner, tmp_path):
 
 def test_adapters_counted_per_listener(newcomer):
     for m in newcomer:
-        (adapter,) = [i for i in m.bom if i["item"] == "adapter/3.5f-6.35m"]
-        assert (adapter["count"], adapter["in_box"], adapter["to_buy"]) == (3, 2, 1)
-        assert sum("comes with" in n for n in adapter["notes"]) == 2
-        assert any(n.startswith("for zed's plug") for n in adapter["notes"])
-        boxed = [p for p in m.pros if "in the box" in p]
+        (adapter,) = [i for i in m.bom if i.item == "adapter/3.5f-6.35m"]
+        assert (adapter.count, adapter.in_box, adapter.to_buy) == (3, 2, 1)
+        notes = [bom_note_text(n) for n in adapter.notes]
+        assert sum("comes with" in n for n in notes) == 2
+        assert any(n.startswith("for zed's plug") for n in notes)
+        boxed = [p.text for p in m.pros if "in the box" in p.text]
         assert boxed == ["in the box with the headphones: 2× adapter/3.5f-6.35m"]
 
 
 def test_items_to_buy_count_matches_the_list(newcomer):
     for m in newcomer:
-        assert all(i["count"] == i["in_box"] + i["to_buy"] for i in m.bom)
-        (line,) = [c for c in m.cons if "to buy or find" in c]
+        assert all(i.count == i.in_box + i.to_buy for i in m.bom)
+        (line,) = [c.text for c in m.cons if "to buy or find" in c.text]
         n = int(re.match(r"(\d+) items? to buy", line).group(1))
         listed = [int(x) for x in re.findall(r"(\d+)× ", line.split(":", 1)[1])]
-        assert n == sum(listed) == m.facts["to_buy"] == sum(i["to_buy"] for i in m.bom)
+        assert n == sum(listed) == m.facts.to_buy == sum(i.to_buy for i in m.bom)
         assert "adapter/3.5f-6.35m" in line  # zed's adapter is to buy
 
 
 def test_only_the_quietest_says_so(newcomer, five):
     for methods in (newcomer, five):
-        sole = [m for m in methods if any("the quietest option" in p for p in m.pros)]
-        tied = [m for m in methods if any("tied for quietest" in p for p in m.pros)]
+        sole = [m for m in methods if any("the quietest option" in p.text for p in m.pros)]
+        tied = [m for m in methods if any("tied for quietest" in p.text for p in m.pros)]
         assert len(sole) + len(tied) >= 1 and len(sole) <= 1
         assert not (sole and tied)
         assert len(tied) != 1
-        best = min(m.facts["noise"] for m in sole + tied)
-        assert all(abs(m.facts["noise"] - best) < 0.05 for m in tied)
+        best = min(m.facts.noise_spl_dba for m in sole + tied)
+        assert all(abs(m.facts.noise_spl_dba - best) < 0.05 for m in tied)
         claimed = sole + tied
         for m in methods:
             if m.tier == claimed[0].tier and m not in claimed:
-                assert m.facts["noise"] > best
+                assert m.facts.noise_spl_dba > best
 
 
 def test_no_tautological_verdicts(newcomer, runner, tmp_path):
     for m in newcomer:
-        assert not m.reason.startswith(m.verdict)
+        assert not m.reason.text.startswith(m.verdict)
     path = tmp_path / "rig.yaml"
     path.write_text(NEWCOMER)
     result = runner.invoke(app, ["advise", str(path)])
@@ -210,8 +213,8 @@ def test_no_tautological_verdicts(newcomer, runner, tmp_path):
 
 
 def test_listener_names_in_pros_and_cons(newcomer):
-    assert newcomer[0].facts["listeners"]["zed"] == "Zed's old cans"
-    text = " ".join(p for m in newcomer for p in m.pros + m.cons)
+    assert newcomer[0].facts.listeners["zed"] == "Zed's old cans"
+    text = " ".join(p.text for m in newcomer for p in m.pros + m.cons)
     assert "(Audio-Technica ATH-M50x)" in text or "(Zed's old cans)" in text
 
 
@@ -220,16 +223,17 @@ def test_listener_names_in_pros_and_cons(newcomer):
 def test_y_splitter_pairs_closest_sensitivities(five):
     best = five[0]
     assert best.verdict == "recommended"
-    assert best.shared_outputs and list(best.shared_outputs.values()) == [["erin", "carol"]]
-    levels = best.facts["levels"]
+    assert best.shared_outputs and list(best.shared_outputs.values()) == [("erin", "carol")]
+    levels = best.facts.levels_spl_db
     assert all(abs(v - 80.0) <= LEVEL_TOLERANCE_DB for v in levels.values())
-    assert any("share hm4.out" in c and "0.2 dB apart" in c for c in best.cons)
-    assert not any("each listener has their own physical knob" in p for p in best.pros)
-    assert any("3 of 5 listeners have their own physical knob" in p for p in best.pros)
+    cons, pros = [c.text for c in best.cons], [p.text for p in best.pros]
+    assert any("share hm4.out" in c and "0.2 dB apart" in c for c in cons)
+    assert not any("each listener has their own physical knob" in p for p in pros)
+    assert any("3 of 5 listeners have their own physical knob" in p for p in pros)
 
 
 def test_stereo_never_ranks_below_not_stereo(five):
-    stereo = [m.facts["stereo"] for m in five]
+    stereo = [m.facts.stereo for m in five]
     assert stereo == sorted(stereo, reverse=True)
     assert [m.tier for m in five] == sorted(m.tier for m in five)
 
@@ -243,10 +247,10 @@ def test_mismatched_pairs_rank_after_stereo_and_say_by_how_much():
     tiers = [m.tier for m in methods]
     assert tiers == sorted(tiers) and min(tiers) == 1
     first = methods[0]
-    assert first.facts["stereo"] and first.verdict == "not-recommended"
+    assert first.facts.stereo and first.verdict == "not-recommended"
     assert sorted(next(iter(first.shared_outputs.values()))) == ["c", "d"]
-    assert "from the 80 dB SPL target" in first.reason
-    assert any("below the 80 dB SPL target" in c or "above the 80 dB SPL target" in c
+    assert "from the 80 dB SPL target" in first.reason.text
+    assert any("below the 80 dB SPL target" in c.text or "above the 80 dB SPL target" in c.text
                for c in first.cons)
 
 
@@ -266,7 +270,7 @@ def test_no_amp_two_listeners_share_through_splitter_or_say_why():
     assert "2 listeners but s has 1 headphone output and there is no Y splitter" in \
         error_text(err.value)
     methods = run_advise(rig_text(base + "  y: splitter/y-6.35\n"))
-    assert methods[0].shared_outputs == {"s.headphones": ["p0", "p1"]}
+    assert methods[0].shared_outputs == {"s.headphones": ("p0", "p1")}
     assert methods[0].verdict == "recommended"
 
 
@@ -333,3 +337,48 @@ def test_cli_json_has_bom_model_and_skipped(runner, tmp_path):
     assert data["skipped"] == []
     item = next(i for i in data["methods"][0]["bom"] if i["item"] == "adapter/3.5f-6.35m")
     assert (item["count"], item["in_box"], item["to_buy"]) == (3, 2, 1)
+
+
+# 6. identical devices are tried once; the number of candidates is bounded -------------------
+
+TWINS = rig_text("  s1: focusrite/scarlett-2i2-3rd-gen\n  s2: focusrite/scarlett-2i2-3rd-gen\n"
+                 + listeners(1, "sennheiser/hd-600"))
+
+
+def test_identical_interfaces_are_tried_once():
+    methods = run_advise(TWINS)
+    assert [m.name for m in methods] == ["Headphones straight into the interface (s1)"]
+    assert methods[0].unused == ("s2",)
+    (same,) = methods.skipped
+    assert (same.devices, same.code) == (("s2", "s1"), "same-as")
+    assert same.message.startswith("s2 is the same as s1")
+
+
+@pytest.mark.parametrize("change", ["    knobs: {headphones: 0.3}\n", "    outlet: desk\n"])
+def test_interfaces_that_differ_in_knobs_or_outlet_are_both_tried(change):
+    text = TWINS.replace("  s2: focusrite/scarlett-2i2-3rd-gen\n",
+                         "  s2:\n    model: focusrite/scarlett-2i2-3rd-gen\n" + change)
+    methods = run_advise(text)
+    assert sorted(m.interface for m in methods) == ["s1", "s2"]
+    assert methods.skipped == ()
+
+
+def test_advise_candidates_limit_refuses_before_building(monkeypatch):
+    built = []
+    monkeypatch.setattr(Rig, "with_connections",
+                        lambda self, *a, **k: built.append(a) or pytest.fail("built"))
+    with limits.using(limits.DEFAULT.with_values({"advise-candidates": "4"})):
+        with pytest.raises(RigError) as err:
+            advise(Rig.from_path(EX1))
+    (diag,) = err.value.diagnostics
+    assert diag.code == "limit" and built == []
+    assert "advise-candidates limit: 5 distinct candidates over 1 interface-and-amp pairs " \
+        "(the limit is 4)" in diag.message
+    assert "--limit advise-candidates=5" in diag.hint
+
+
+def test_cli_limit_raises_advise_candidates(runner):
+    result = runner.invoke(app, ["--limit", "advise-candidates=4", "advise", str(EX1)])
+    assert result.exit_code == 1 and "advise-candidates" in result.output
+    result = runner.invoke(app, ["--limit", "advise-candidates=5", "advise", str(EX1), "--json"])
+    assert result.exit_code == 0, result.output

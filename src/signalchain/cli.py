@@ -553,7 +553,7 @@ def advise(
     """Rank every sensible way to connect the rig's devices (its connections are ignored)."""
     from signalchain.advise import LENGTH_RANGE_M, PRIORITIES, TARGET_RANGE_DB
     from signalchain.io import check_output_file, write_text_atomic
-    from signalchain.report.advice import describe_advice
+    from signalchain.report.advice import advice_json, print_advice, rig_header
     from signalchain.rig import Rig
     from signalchain.rigfile import rig_text
     from signalchain.units import parse_length_m
@@ -572,23 +572,14 @@ def advise(
     with reported_invalid(rig, as_json, None):
         loaded = Rig.from_path(rig, catalog_for(catalog))
         loaded.resolved  # noqa: B018 -- unknown ids are reported here, as JSON with --json
-    spec = loaded.spec
-    methods = loaded.advise(priority=priority, length_m=length_m, target_spl_db=target_spl)
-    if write_rig is not None and methods:
-        best = methods[0]
-        assert best.tuned is not None  # every ranked method was tuned
-        header = (f"Written by 'signalchain advise' ({priority}): {best.name}\n"
-                  f"verdict: {best.verdict} — {best.reason}")
-        text = rig_text(spec.name or best.name, best.devices, best.connections, best.tuned.knobs,
-                        spec.environment.model_dump(mode="json", exclude_unset=True), header)
+    advice = loaded.advise(priority=priority, length_m=length_m, target_spl_db=target_spl)
+    if write_rig is not None and advice.best is not None:
+        text = rig_text(advice.rig_for(advice.best), rig_header(advice, advice.best))
         write_text_atomic(write_rig, text, force=force)
     if as_json:
-        print_json({"priority": priority, "ranking": PRIORITIES[priority],
-                    "target_spl_db": target_spl, "length_m": round(length_m, 3),
-                    "methods": [m.to_json() for m in methods],
-                    "skipped": [s.to_json() for s in methods.skipped]})
+        print_json(advice_json(advice))
         return
-    describe_advice(out, methods, priority, PRIORITIES[priority])
+    print_advice(out, advice)
     if write_rig is not None:
         out.print(f"wrote the recommended method to {write_rig}", markup=False)
 

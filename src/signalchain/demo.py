@@ -145,12 +145,14 @@ def _seed_claims(console: Console) -> dict[str, Any]:
                   f"HA4700, unbalanced (TS) vs balanced (TRS) dBA — {cells}. Unbalanced hum "
                   "grows with length (shield resistance); balanced stays far below.")
 
-    methods = rig1.advise()
-    facts["advise"] = [m.to_json() for m in methods]
+    from signalchain.report.advice import method_json, point_text
+
+    advice = rig1.advise()
+    facts["advise"] = [method_json(m) for m in advice]
     console.print("• 'Which method is best?' (advise, quality first):")
-    for m in methods:
-        console.print(f"    {m.verdict:15s} {m.name} — worst hiss {m.facts['noise']:.1f} dBA; "
-                      f"{m.reason}", markup=False, highlight=False)
+    for m in advice:
+        console.print(f"    {m.verdict:15s} {m.name} — worst hiss {m.facts.noise_spl_dba:.1f} "
+                      f"dBA; {point_text(m.reason)}", markup=False, highlight=False)
     console.print("• 'The noise in your headphones isn't in the recording': in this model every "
                   "hiss source sits after the DAC (interface outputs, amp), so none of it "
                   "reaches the computer.")

@@ -60,6 +60,12 @@ class Limits:
         Longest render, in seconds of audio.
     program_channels : int
         Most channels an audio file given as the program may have.
+    advise_candidates : int
+        Most distinct candidate methods ``advise`` builds, solves and tunes (after merging
+        those that join the same contacts the same way, and trying only the first of
+        identical interfaces or amps). Each costs 30-40 ms of CPU, so the most allowed take
+        2-3 s; the bundled examples need 3-8, two interfaces and two amps about 20, every
+        catalog interface with every catalog amp (9 x 7) 261 (8 s).
     """
 
     rig_bytes: int = 64 * 1024
@@ -72,6 +78,7 @@ class Limits:
     circuit_nodes: int = 5_000
     render_seconds: float = 3600.0
     program_channels: int = 64
+    advise_candidates: int = 64
 
     def describe(self) -> dict[str, float | int]:
         """Every limit by its CLI name (``rig-bytes``), for help texts and docs."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap
 
 from signalchain.errors import RigValidationError, error_at
 from signalchain.io import check_output_file, write_bytes_atomic
 from signalchain.schema.loader import read_yaml, round_trip_yaml
+
+if TYPE_CHECKING:
+    from signalchain.rig import Rig
 
 BOM = b"\xef\xbb\xbf"
 """The UTF-8 byte order mark some editors put at the start of a file."""
@@ -117,23 +120,42 @@ def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     return text
 
 
-def rig_text(name: str, raw_devices: Mapping[str, Any], connections: Sequence[Any],
-             knobs: Mapping[str, float], environment: Mapping[str, Any] | None = None,
-             header: str = "") -> str:
-    """A complete rig file (YAML text) for a method, with tuned knob positions filled in."""
-    devices = {}
-    for dev, entry in raw_devices.items():
-        entry = dict(entry) if isinstance(entry, dict) else {"model": entry}
-        mine = {k.split(".", 1)[1]: round(v, 3) for k, v in knobs.items()
-                if k.split(".", 1)[0] == dev}
-        if mine:
-            field = "knobs" if "model" in entry else "set"
-            entry[field] = {**entry.get(field, {}), **mine}
-        devices[dev] = entry["model"] if set(entry) == {"model"} else entry
-    doc = {"signalchain": 1, "name": name}
-    if environment:
-        doc["environment"] = environment
-    doc.update({"devices": devices, "connections": connections})
+def _short_end(end: Any) -> Any:
+    """A cable end as the rig file writes it shortest: ``device.port`` when no adapter."""
+    if isinstance(end, Mapping) and set(end) == {"port"}:
+        return end["port"]
+    return end
+
+
+def _short_connection(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A connection in the rig file's short spellings (``'3 m'``, one ``via`` as a string)."""
+    out = dict(entry)
+    if isinstance(out.get("length"), int | float):
+        out["length"] = f"{out['length']:g} m"
+    if "ends" in out:
+        ends = out["ends"]
+        out["ends"] = ({k: _short_end(v) for k, v in ends.items()} if isinstance(ends, Mapping)
+                       else [_short_end(v) for v in ends])
+    via = out.get("via")
+    if isinstance(via, list) and len(via) == 1:
+        out["via"] = via[0]
+    return out
+
+
+def rig_text(rig: Rig, header: str = "") -> str:
+    """A complete rig file (YAML text) for ``rig``, under ``header`` as comment lines.
+
+    The rig's :meth:`~signalchain.rig.Rig.to_dict` (its knob positions written in), in the
+    rig file's short spellings: a catalog device without knobs as its id, a cable end
+    without adapters as ``device.port``, lengths in metres as ``'3 m'``.
+    """
+    data = rig.to_dict()
+    devices = {name: entry["model"] if isinstance(entry, Mapping) and set(entry) == {"model"}
+               else entry for name, entry in data.pop("devices").items()}
+    connections = [_short_connection(c) for c in data.pop("connections")]
+    doc = {"signalchain": data.pop("signalchain", 1),
+           **({"name": data.pop("name")} if "name" in data else {}),
+           **data, "devices": devices, "connections": connections}
     yaml = round_trip_yaml()
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.default_flow_style = None

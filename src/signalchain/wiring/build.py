@@ -14,7 +14,8 @@ from signalchain.errors import Diagnostic, Location, RigTopologyError, error_at,
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.rig import CableConnection, EndRef, PlugConnection
 from signalchain.wiring import devices as dv
-from signalchain.wiring.connectors import CONTACTS, ROLES, SIZE, fits, mate
+from signalchain.wiring.adapters import adapter_path
+from signalchain.wiring.connectors import CONTACTS, ROLES, SIZE, mated_contacts
 from signalchain.wiring.netlist import Capacitor, Netlist, Resistor
 from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig
 
@@ -142,19 +143,11 @@ class _Builder:
         return True
 
     def _pair(self, a: EndState, b: EndState) -> list[tuple[str, str]] | None:
-        if a.gender == b.gender:
+        touching = mated_contacts(a.connector, a.gender, b.connector, b.gender)
+        if touching is None:
             return None
-        plug, jack = (a, b) if a.gender == "plug" else (b, a)
-        table = mate(plug.connector, jack.connector)
-        if table is None:
-            return None
-        pairs = []
-        for pc, jcs in table.items():
-            for jc in jcs:
-                pn, jn = plug.nodes.get(pc), jack.nodes.get(jc)
-                if pn and jn:
-                    pairs.append((pn, jn) if plug is a else (jn, pn))
-        return pairs
+        return [(a.nodes[x], b.nodes[y]) for x, y in touching
+                if a.nodes.get(x) and b.nodes.get(y)]
 
     def _join(self, pairs: list[tuple[str, str]], tag: str) -> None:
         for k, (x, y) in enumerate(pairs):
@@ -188,13 +181,8 @@ class _Builder:
         return ends
 
     def _adapter_hint(self, end: EndState, target: EndState) -> str:
-        for ad in self.rig.catalog.adapters():
-            first, second = ad.ends.values()
-            for x, y in ((first, second), (second, first)):
-                if fits(end.connector, end.gender, x.connector, x.gender) and \
-                        fits(y.connector, y.gender, target.connector, target.gender):
-                    return f"add 'via: {ad.id}'"
-        return "use a cable or adapter with the right connector"
+        via = adapter_path(self.rig.catalog.adapters(), end, target)
+        return f"add 'via: {via[0]}'" if via else "use a cable or adapter with the right connector"
 
     def _chain(self, index: int, start: EndState, vias: list[str], target: str, loc: Location,
                path: str, tag: str) -> tuple[ResolvedDevice, str] | None:

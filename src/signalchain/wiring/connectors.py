@@ -72,6 +72,21 @@ def mate(plug: str, jack: str) -> dict[str, list[str]] | None:
     return MATES.get((plug, jack))
 
 
+def mated_contacts(a_connector: str, a_gender: str, b_connector: str, b_gender: str
+                   ) -> list[tuple[str, str]] | None:
+    """Contacts that touch when end ``a`` goes into end ``b``: ``(a contact, b contact)`` pairs.
+
+    None if they do not fit (two plugs, two jacks, or connectors that do not mate).
+    """
+    if a_gender == b_gender:
+        return None
+    a_is_plug = a_gender == "plug"
+    table = mate(a_connector, b_connector) if a_is_plug else mate(b_connector, a_connector)
+    if table is None:
+        return None
+    return [(pc, jc) if a_is_plug else (jc, pc) for pc, jcs in table.items() for jc in jcs]
+
+
 def fits(a_connector: str, a_gender: str, b_connector: str, b_gender: str) -> bool:
     """True if end ``a`` plugs into end ``b`` (one plug, one jack, and they mate)."""
     if a_gender == b_gender:
