@@ -97,3 +97,24 @@ def test_every_finding_in_json_has_a_severity(runner):
     assert found and all(w["severity"] in ("error", "warning", "info") for w in found)
     tune = json.loads(runner.invoke(app, ["tune", EX1, "--json"]).stdout)
     assert tune["signalchain"] == 1
+
+
+def test_a_shorted_output_is_one_failure_per_listener_it_feeds(runner, tmp_path):
+    """A TS cable from the stereo headphone out grounds its R leg: every listener behind it
+    gets exactly one shorted-output failure (not the rig's copy on top of their own)."""
+    text = (EXAMPLES / "01-headphone-out-to-splitter.yaml").read_text()
+    rig = tmp_path / "ts.yaml"
+    rig.write_text(text.replace("cable: trs-cable ", "cable: ts-cable  "))
+    report = tmp_path / "junit.xml"
+    res = runner.invoke(app, ["check", str(rig), "--json", "--fail-on", "shorted-output",
+                              "--junit", str(report)])
+    assert res.exit_code == 1
+    failed = json.loads(res.stdout)["failed"]
+    shorted = [f for f in failed if f["code"] == "shorted-output"]
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert suite is not None
+    per_case = {c.get("name"): [f.get("type") for f in c.findall("failure")]
+                for c in suite.findall("testcase")}
+    for who in ("alice", "bob", "carol", "dave"):
+        assert per_case[f"listener {who}"].count("shorted-output") == 1, per_case
+    assert len(shorted) == 4 + per_case["wiring"].count("shorted-output")

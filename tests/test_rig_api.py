@@ -92,3 +92,11 @@ def test_netlist_and_unknown_listener(rig):
     assert rig.netlist("alice").startswith("* ")
     with pytest.raises(UsageError, match="no listener 'zed'"):
         rig.netlist("zed")
+
+
+def test_findings_lists_a_shorted_output_once_per_listener_it_feeds(tmp_path):
+    text = EX1.read_text().replace("cable: trs-cable ", "cable: ts-cable  ")
+    ev = sc.Rig.from_text(text, "ts.yaml").simulate()
+    shorted = [f for f in ev.findings if f.code == "shorted-output"]
+    assert len(ev.warnings) >= 1
+    assert sorted(f.subject for f in shorted) == ["scarlett.headphones"] * 4

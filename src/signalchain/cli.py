@@ -12,7 +12,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -25,6 +25,7 @@ from signalchain.textsafe import SafeConsole, json_dumps
 
 if TYPE_CHECKING:
     from signalchain.catalog import Catalog
+    from signalchain.findings import Finding
 
 # typer re-exports only some of click's exceptions (newer typers vendor click): take the rest
 # from BadParameter's ancestry, which is the same in both
@@ -284,8 +285,9 @@ def reported_invalid(rig: Path, as_json: bool, junit: Path | None) -> Iterator[N
         raise
 
 
-def _gate(rig_name: str, check_findings: tuple[Any, ...], listeners: dict[str, Any],
-          selectors: frozenset[str], junit: Path | None) -> list[Any]:
+def _gate(rig_name: str, check_findings: Sequence[Finding],
+          listeners: Mapping[str, Sequence[Finding]], selectors: frozenset[str],
+          junit: Path | None) -> list[Finding]:
     """Write the JUnit report if asked; return the findings that fail the run."""
     from signalchain.gate import failing, junit_xml, write_junit
 
@@ -295,7 +297,7 @@ def _gate(rig_name: str, check_findings: tuple[Any, ...], listeners: dict[str, A
     return failing(every, selectors)
 
 
-def _fail(failed: list[Any], as_json: bool) -> None:
+def _fail(failed: list[Finding], as_json: bool) -> None:
     if not failed:
         return
     if not as_json:
@@ -310,7 +312,7 @@ def _fail(failed: list[Any], as_json: bool) -> None:
 def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
           junit: JunitOpt = None, catalog: CatalogOpt = None) -> None:
     """Check that a rig plugs together; print what connects where."""
-    from signalchain.gate import needs_simulation, parse_fail_on
+    from signalchain.gate import grouped, needs_simulation, parse_fail_on
     from signalchain.report.simulate import finding_json, print_check
     from signalchain.rig import Rig
 
@@ -319,10 +321,9 @@ def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
         loaded = Rig.from_path(rig, catalog_for(catalog))
         result = loaded.check()
         simulated = needs_simulation(selectors) or junit is not None
-        listeners = ({lf.id: (*lf.warnings, *(w for w in loaded.simulate().warnings
-                                               if w.subject in lf.stages_on_path))
-                      for lf in loaded.simulate().listeners} if simulated else {})
-    failed = _gate(str(rig), result.findings, listeners, selectors, junit)
+        rig_findings, listeners = (grouped(result.findings, loaded.simulate()) if simulated
+                                   else (result.findings, {}))
+    failed = _gate(str(rig), rig_findings, listeners, selectors, junit)
     if as_json:
         print_json({"signalchain": 1, "valid": True, "rig": loaded.name,
                     "listeners": list(result.listeners), "feeds": dict(result.feeds),
@@ -346,7 +347,7 @@ def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
              fail_on: FailOnOpt = None, junit: JunitOpt = None,
              catalog: CatalogOpt = None) -> None:
     """What every listener hears: channels, polarity, SPL, hiss, hum, headroom."""
-    from signalchain.gate import parse_fail_on
+    from signalchain.gate import grouped, parse_fail_on
     from signalchain.report.simulate import evaluation_json, print_evaluation
     from signalchain.rig import Rig, parse_knob_settings
 
@@ -355,10 +356,7 @@ def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
         loaded = Rig.from_path(rig, catalog_for(catalog))
         ev = loaded.simulate(parse_knob_settings(settings or [], loaded))
         check_findings = loaded.check().findings
-    listeners = {lf.id: (*lf.warnings, *(w for w in ev.warnings
-                                         if w.subject in lf.stages_on_path))
-                 for lf in ev.listeners}
-    failed = _gate(str(rig), check_findings, listeners, selectors, junit)
+    failed = _gate(str(rig), *grouped(check_findings, ev), selectors, junit)
     if as_json:
         print_json(evaluation_json(ev))
         _fail(failed, as_json)

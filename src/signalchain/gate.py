@@ -9,12 +9,13 @@ selected. An invalid rig is one failing case carrying the diagnostics.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from signalchain.errors import Diagnostic, UsageError
 from signalchain.findings import FINDING_CODES, SEVERITIES, Finding, matches
 from signalchain.io import write_bytes_atomic
+from signalchain.results import Evaluation
 
 CHECK_CODES = ("loose-end", "passive-split", "shorted-output")
 """Codes the wiring check itself can report (without simulating)."""
@@ -44,13 +45,23 @@ def needs_simulation(selectors: frozenset[str]) -> bool:
     return bool(selectors - set(CHECK_CODES))
 
 
+def grouped(check_findings: Sequence[Finding], ev: Evaluation
+            ) -> tuple[tuple[Finding, ...], dict[str, tuple[Finding, ...]]]:
+    """The findings of a checked and simulated rig: the rig's own, and each listener's.
+
+    A listener's findings already include rig findings about stages on their path
+    (``shorted-output``); a rig finding on nobody's path stays with the rig's.
+    """
+    return (*check_findings, *ev.rig_findings), {lf.id: lf.warnings for lf in ev.listeners}
+
+
 def failing(findings: Iterable[Finding], selectors: frozenset[str]) -> list[Finding]:
     """The findings the selectors select (none when there are no selectors)."""
     return [f for f in findings if selectors and matches(f, selectors)]
 
 
 def _case(suite: ET.Element, name: str, findings: Sequence[Finding], selectors: frozenset[str],
-          classname: str) -> int:
+          classname: str) -> bool:
     case = ET.SubElement(suite, "testcase", classname=classname, name=name)
     bad = failing(findings, selectors or frozenset({"error"}))
     for f in bad:
@@ -64,7 +75,8 @@ def _case(suite: ET.Element, name: str, findings: Sequence[Finding], selectors: 
     return len(bad) > 0
 
 
-def junit_xml(rig_name: str, check: Sequence[Finding], listeners: dict[str, Sequence[Finding]],
+def junit_xml(rig_name: str, check: Sequence[Finding],
+              listeners: Mapping[str, Sequence[Finding]],
               selectors: frozenset[str]) -> bytes:
     """A JUnit XML report: one case for the wiring, one per listener (no selectors: errors)."""
     suites = ET.Element("testsuites")

@@ -8,7 +8,7 @@ dot separates the parts unambiguously.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
 SOFTWARE_KNOB = "software"
 """The knob name of a computer's software volume (``laptop.software``)."""
@@ -19,14 +19,14 @@ class _Ref(str):
 
     __slots__ = ()
 
-    def __new__(cls, text: str) -> _Ref:
+    def __new__(cls, text: str) -> Self:
         device, dot, name = text.partition(".")
         if not dot or not device or not name:
             raise ValueError(f"{text!r} is not DEVICE.NAME")
         return super().__new__(cls, text)
 
     @classmethod
-    def of(cls, device: str, name: str) -> _Ref:
+    def of(cls, device: str, name: str) -> Self:
         """The reference to ``name`` on ``device``."""
         return cls(f"{device}.{name}")
 
@@ -41,11 +41,6 @@ class PortRef(_Ref):
 
     __slots__ = ()
 
-    @classmethod
-    def of(cls, device: str, name: str) -> PortRef:
-        """The reference to port ``name`` on ``device``."""
-        return cls(f"{device}.{name}")
-
     @property
     def port(self) -> str:
         """The port name."""
@@ -56,11 +51,6 @@ class KnobRef(_Ref):
     """A device's knob: ``KnobRef.of('scarlett', 'headphones') == 'scarlett.headphones'``."""
 
     __slots__ = ()
-
-    @classmethod
-    def of(cls, device: str, name: str) -> KnobRef:
-        """The reference to knob ``name`` on ``device``."""
-        return cls(f"{device}.{name}")
 
     @property
     def knob(self) -> str:

@@ -180,6 +180,12 @@ class Evaluation:
         raise KeyError(stage_id)
 
     @property
+    def rig_findings(self) -> tuple[Finding, ...]:
+        """The rig's findings that are about no listener's path (the others are in theirs)."""
+        on_a_path = {s for lf in self.listeners for s in lf.stages_on_path}
+        return tuple(w for w in self.warnings if w.subject not in on_a_path)
+
+    @property
     def findings(self) -> tuple[Finding, ...]:
-        """Every finding: the rig's, then each listener's."""
-        return (*self.warnings, *(w for lf in self.listeners for w in lf.warnings))
+        """Every finding once: the rig's own, then each listener's."""
+        return (*self.rig_findings, *(w for lf in self.listeners for w in lf.warnings))

@@ -198,11 +198,12 @@ class Rig:
         replace_all : bool
             Use exactly these devices instead of updating the rig's.
         """
-        current = {} if replace_all else self.to_dict()["devices"]
+        data = self.to_dict()
+        current = {} if replace_all else data["devices"]
         for name, entry in devices.items():
             current[name] = (entry.model_dump(mode="json", exclude_unset=True, by_alias=True)
                              if hasattr(entry, "model_dump") else entry)
-        data = {**self.to_dict(), "devices": current}
+        data["devices"] = current
         return self._derive_from_data(data, keep_devices=False)
 
     def with_connections(self, connections: Sequence[Any],

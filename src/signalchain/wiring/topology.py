@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from signalchain.refs import PortRef
-from signalchain.schema.rig import CableConnection
+from signalchain.schema.rig import CableConnection, PlugConnection
 
 if TYPE_CHECKING:
     from signalchain.rig import CableInfo, Rig, Topology
 
 
-def _connection(index: int, conn: object, rig: Rig) -> CableInfo:
+def _connection(index: int, conn: CableConnection | PlugConnection, rig: Rig) -> CableInfo:
     from signalchain.rig import CableInfo
 
     if isinstance(conn, CableConnection):
@@ -26,16 +26,14 @@ def _connection(index: int, conn: object, rig: Rig) -> CableInfo:
             length = cable.default_length_m
         return CableInfo(index, conn.cable, length, tuple(PortRef(e.port) for e in ends),
                          tuple(a for e in ends for a in e.via))
-    plug = getattr(conn, "plug", "")
-    into = getattr(conn, "into", "")
+    plug, into = conn.plug, conn.into
     device = rig.resolved.devices[plug.partition(".")[0]]
     if "." in plug:
         plug_port = PortRef(plug)
     else:
         name = next((n for n, p in device.spec.ports.items() if p.captive), "plug")
         plug_port = PortRef.of(device.name, name)
-    return CableInfo(index, None, None, (plug_port, PortRef(into)),
-                     tuple(getattr(conn, "via", [])))
+    return CableInfo(index, None, None, (plug_port, PortRef(into)), tuple(conn.via))
 
 
 def topology(rig: Rig) -> Topology:
