@@ -99,6 +99,11 @@ class CableInfo:
     ports: tuple[PortRef, ...]
     adapters: tuple[str, ...]
 
+    @property
+    def cable_id(self) -> str:
+        """The connection's label in diagrams, schedules and reports: C01, C02 … in file order."""
+        return f"C{self.index + 1:02d}"
+
 
 @dataclass(frozen=True)
 class Topology:
