@@ -3,6 +3,7 @@
 import pytest
 
 from signalchain.api import check_rig
+from signalchain.rig import Rig
 from signalchain.errors import RigError
 from tests.conftest import EXAMPLES, built_from_text
 
@@ -110,8 +111,13 @@ def test_ts_plug_in_stereo_output_warns_and_shorts_ring():
     text = BASE.replace("cable: trs-cable\n    ends: [s.headphones, amp.input]",
                         "cable: ts-cable\n    ends: [s.headphones, amp.input]")
     built = built_from_text(text)
-    (warning,) = [w for w in built.warnings if w.code == "shorted-output"]
-    assert "s.headphones's right channel is wired straight to ground" in warning.message
+    (finding,) = [f for f in Rig.from_text(text, "ts.yaml").check().findings
+                  if f.code == "shorted-output"]
+    assert (finding.subject, finding.data["role"], finding.severity) == (
+        "s.headphones", "right", "error")
+    assert finding.data["load_ohm"] < 1.0
+    assert finding.location is not None and finding.location.line == text[
+        :text.index("cable: ts-cable")].count("\n") + 1
     # the TS plug's sleeve touches the jack's ring and sleeve: ring joined to ground
     group = built.netlist.conductive_group("s.headphones.ring")
     assert "s.headphones.sleeve" in group
@@ -198,9 +204,7 @@ def test_shorted_legs_found_from_the_netlist(topology, warns):
     doc = rig({"out": out_port(topology)}, {"in": in_port("ts")},
               [{"cable": "ts-cable", "ends": ["src.out", "dst.in"]}])
     rig_built = built(doc)
-    messages = [w.message for w in rig_built.warnings if w.code == "shorted-output"]
-    assert bool(messages) == warns
-    assert bool(shorted_outputs(compile_rig(rig_built))) == warns
+    found = shorted_outputs(compile_rig(rig_built))
+    assert bool(found) == warns
     if warns:
-        assert messages == ["src.out's cold leg is wired straight to ground (e.g. by a mono TS "
-                            "plug): that signal is lost and its driver works into a short"]
+        assert [(f.subject, f.data["role"]) for f in found] == [("src.out", "cold")]

@@ -74,27 +74,24 @@ def _ear_text(ev: Evaluation, listener: str, side: str) -> str:
     return f"silent (crosstalk only: {', '.join(leaks)})" if leaks else "silent"
 
 
-def _seed_claims(console: Console) -> dict[str, Any]:
-    """Compute the seed articles' claims on the bundled rigs and print them with numbers."""
-    from signalchain.report.tune import note_text, tune_json
-
-    paths = {n: example_path(n) for n in ("01", "02")}
-    facts: dict[str, Any] = {}
-    console.print("\n[bold]The seed articles' claims, computed[/bold]")
-
-    rig2 = Rig.from_path(paths["02"])
-    ev2 = rig2.simulate()
-    alice = ev2.listener("alice")
+def _claim_one_ear(console: Console, rig2: Rig) -> None:
+    alice = rig2.simulate().listener("alice")
     left_l = next(c.spl_db for c in alice.program_at("left") if c.channel == "L")
     right_xt = max((c.spl_db for c in alice.crosstalk_at("right")), default=float("-inf"))
-    right_what = (f"only crosstalk {left_l - right_xt:.0f} dB down" if not
-                  alice.program_at("right") and right_xt > float("-inf") else
-                  "no program" if not alice.program_at("right") else "program too")
+    if alice.program_at("right"):
+        right_what = "program too"
+    elif right_xt > float("-inf"):
+        right_what = f"only crosstalk {left_l - right_xt:.0f} dB down"
+    else:
+        right_what = "no program"
     r_anywhere = any(c.channel == "R" for side in alice.ears for c in alice.program_at(side))
     console.print(f"• 'Method 2 gives audio in one ear': yes with the Scarlett's (impedance-"
                   f"balanced) line out — alice's left ear {left_l:.1f} dB SPL, right ear "
                   f"{right_what}; R reaches "
                   f"{'an ear' if r_anywhere else 'neither ear (at most as crosstalk)'}.")
+
+
+def _claim_antiphase(console: Console, rig2: Rig) -> None:
     ev_m2 = rig2.with_devices({"scarlett": {"model": "motu/m2", "knobs": {
         "monitor": 0.7, "phones": 0.5}}}).simulate()
     a2 = ev_m2.listener("alice")
@@ -105,7 +102,10 @@ def _seed_claims(console: Console) -> dict[str, Any]:
                   f"both ears, {l_pol.spl_db:.1f} / {r_pol.spl_db:.1f} dB SPL, polarity "
                   f"{l_pol.polarity:+d} / {r_pol.polarity:+d} (antiphase).")
 
-    rig1 = Rig.from_path(paths["01"])
+
+def _claim_hiss_and_tune(console: Console, rig1: Rig) -> dict[str, Any]:
+    from signalchain.report.tune import note_text, tune_json
+
     hiss = {x: rig1.simulate({"scarlett.headphones": x}).listener("bob")
             for x in (0.3, 0.5, 0.6, 0.75, 0.9)}
     row = ", ".join(f"{x:.0%}: {lf.noise_spl_dba:.1f} dBA at {lf.program_spl_db:.0f} dB SPL"
@@ -113,46 +113,60 @@ def _seed_claims(console: Console) -> dict[str, Any]:
     console.print(f"• 'Hiss rises with the interface's headphone knob': yes (bob, HM-4 at "
                   f"50 %) — {row}.")
     result = rig1.tune()
-    facts["tune"] = tune_json(result)
     console.print("• 'Lower the interface, raise the amp' (tune, everyone at 80 dB SPL, 3 dB "
                   "headroom):")
     for line in (note_text(n) for n in result.notes if n.code != "assumptions"):
         console.print(f"    {line}", markup=False, highlight=False)
+    return tune_json(result)
 
-    hum_rows = []
-    for length in (1.5, 4.6, 15.0, 30.0):
-        row_vals = []
-        for cable in ("ts-cable", "trs-cable"):
-            ev = Rig.from_dict({
-                "signalchain": 1,
-                "devices": {"pc": "generic/desktop",
-                            "s": {"model": "focusrite/scarlett-2i2-3rd-gen",
-                                  "knobs": {"monitor": 0.7}},
-                            "amp": {"model": "behringer/ha4700", "knobs": {"out1": 0.5}},
-                            "bob": "sennheiser/hd-600"},
-                "connections": [
-                    {"cable": "usb", "ends": ["pc.usb", "s.usb"]},
-                    {"cable": cable, "length": f"{length} m",
-                     "ends": ["s.line_out_1", "amp.main_in_l"]},
-                    {"plug": "bob", "into": "amp.out1"}]}, "hum").simulate()
-            row_vals.append(ev.listener("bob").hum_spl_dba)
-        hum_rows.append((length, *row_vals))
-    facts["hum_vs_length"] = [{"length_m": r[0], "unbalanced_dba": round(r[1], 1),
-                               "balanced_dba": round(r[2], 1)} for r in hum_rows]
+
+def _hum_rig(cable: str, length_m: float) -> Rig:
+    """Desktop PC → 2i2 line out → earthed HA4700 → HD 600, over ``cable``."""
+    return Rig.from_dict({
+        "signalchain": 1,
+        "devices": {"pc": "generic/desktop",
+                    "s": {"model": "focusrite/scarlett-2i2-3rd-gen", "knobs": {"monitor": 0.7}},
+                    "amp": {"model": "behringer/ha4700", "knobs": {"out1": 0.5}},
+                    "bob": "sennheiser/hd-600"},
+        "connections": [
+            {"cable": "usb", "ends": ["pc.usb", "s.usb"]},
+            {"cable": cable, "length": f"{length_m} m", "ends": ["s.line_out_1", "amp.main_in_l"]},
+            {"plug": "bob", "into": "amp.out1"}]}, "hum")
+
+
+def _claim_hum(console: Console) -> list[dict[str, float]]:
+    hum_rows = [(length, *(_hum_rig(cable, length).simulate().listener("bob").hum_spl_dba
+                           for cable in ("ts-cable", "trs-cable")))
+                for length in (1.5, 4.6, 15.0, 30.0)]
     cells = "; ".join(f"{L:g} m ({L / 0.3048:.0f} ft): {u:.1f} vs {b:.1f}"
                       for L, u, b in hum_rows)
     console.print(f"• 'Unbalanced only up to 15 ft': hum at the ear, desktop PC → 2i2 → earthed "
                   f"HA4700, unbalanced (TS) vs balanced (TRS) dBA — {cells}. Unbalanced hum "
                   "grows with length (shield resistance); balanced stays far below.")
+    return [{"length_m": r[0], "unbalanced_dba": round(r[1], 1), "balanced_dba": round(r[2], 1)}
+            for r in hum_rows]
 
+
+def _claim_best_method(console: Console, rig1: Rig) -> list[dict[str, Any]]:
     from signalchain.report.advice import method_json, point_text
 
     advice = rig1.advise()
-    facts["advise"] = [method_json(m) for m in advice]
     console.print("• 'Which method is best?' (advise, quality first):")
     for m in advice:
         console.print(f"    {m.verdict:15s} {m.name} — worst hiss {m.facts.noise_spl_dba:.1f} "
                       f"dBA; {point_text(m.reason)}", markup=False, highlight=False)
+    return [method_json(m) for m in advice]
+
+
+def _seed_claims(console: Console) -> dict[str, Any]:
+    """Compute the seed articles' claims on the bundled rigs and print them with numbers."""
+    console.print("\n[bold]The seed articles' claims, computed[/bold]")
+    rig1, rig2 = Rig.from_path(example_path("01")), Rig.from_path(example_path("02"))
+    _claim_one_ear(console, rig2)
+    _claim_antiphase(console, rig2)
+    facts: dict[str, Any] = {"tune": _claim_hiss_and_tune(console, rig1),
+                             "hum_vs_length": _claim_hum(console),
+                             "advise": _claim_best_method(console, rig1)}
     console.print("• 'The noise in your headphones isn't in the recording': in this model every "
                   "hiss source sits after the DAC (interface outputs, amp), so none of it "
                   "reaches the computer.")

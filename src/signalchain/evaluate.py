@@ -214,8 +214,10 @@ def _stage_assumptions(graph: SignalGraph, devices: list[str]) -> list[Assumptio
 def shorted_outputs(graph: SignalGraph) -> list[Finding]:
     """``shorted-output`` findings: output legs driving a load below the shorted threshold.
 
-    The one detector of shorted outputs on the solved circuit
-    (:data:`~signalchain.thresholds.SHORTED_LOAD_OHM`).
+    The one detector of shorted outputs, on the solved circuit
+    (:data:`~signalchain.thresholds.SHORTED_LOAD_OHM`): a TS plug in a stereo jack, a
+    push-pull cold leg on a TS cable and a summing Y are all loads found here the same way.
+    Each finding's location is the connection at the shorted port.
     """
     findings = []
     net = graph.built.netlist
@@ -237,7 +239,8 @@ def shorted_outputs(graph: SignalGraph) -> list[Finding]:
         found = rules.shorted_output(stage.id, s.role, coeff / current - (stage.spec.z_out_ohm
                                                                            or 0.0))
         if found is not None:
-            findings.append(found)
+            where = graph.built.connection_location(s.device, s.port)
+            findings.append(dataclasses.replace(found, location=where))
     return findings
 
 

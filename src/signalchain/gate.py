@@ -50,9 +50,15 @@ def grouped(check_findings: Sequence[Finding], ev: Evaluation
     """The findings of a checked and simulated rig: the rig's own, and each listener's.
 
     A listener's findings already include rig findings about stages on their path
-    (``shorted-output``); a rig finding on nobody's path stays with the rig's.
+    (``shorted-output``, which ``check`` also finds); a rig finding on nobody's path stays
+    with the rig's, once.
     """
-    return (*check_findings, *ev.rig_findings), {lf.id: lf.warnings for lf in ev.listeners}
+    on_listeners = [f for lf in ev.listeners for f in lf.warnings]
+    rig: list[Finding] = []
+    for f in (*check_findings, *ev.rig_findings):
+        if f not in rig and f not in on_listeners:
+            rig.append(f)
+    return tuple(rig), {lf.id: lf.warnings for lf in ev.listeners}
 
 
 def failing(findings: Iterable[Finding], selectors: frozenset[str]) -> list[Finding]:

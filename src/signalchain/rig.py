@@ -47,7 +47,8 @@ class CheckResult:
     Attributes
     ----------
     findings : tuple of Finding
-        Wiring warnings (``loose-end``, ``passive-split`` ...), severity ``warning``.
+        Wiring warnings (``loose-end``, ``passive-split`` ...) and outputs that drive a short
+        (``shorted-output``, an error), each once.
     listeners : tuple of str
         The listeners (headphones) in rig order.
     feeds : Mapping
@@ -332,9 +333,12 @@ class Rig:
         RigTopologyError
             If it does not (unknown ports, plugs that do not fit, feedback loops ...).
         """
+        from signalchain.evaluate import shorted_outputs
+
         built = self.built
-        return CheckResult(tuple(Finding.from_diagnostic(d) for d in built.warnings),
-                           tuple(built.listeners), dict(built.feeds))
+        wiring = tuple(Finding.from_diagnostic(d) for d in built.warnings)
+        return CheckResult((*wiring, *shorted_outputs(self.graph)), tuple(built.listeners),
+                           dict(built.feeds))
 
     def simulate(self, knobs: Mapping[str, float] | None = None) -> Evaluation:
         """What every listener hears at the rig's knob positions (plus ``knobs``)."""

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from signalchain import thresholds as th
-from signalchain.findings import Finding, Severity
+from signalchain.findings import Finding, Severity, Step
 from signalchain.results import ChannelAtEar, ListenerFigures, StageLimit
 
 ANTIPHASE_WINDOW_DB = 20.0
@@ -32,8 +32,9 @@ ANTIPHASE_WINDOW_DB = 20.0
 within this of each other (a much quieter copy is leakage, not an inside-out image)."""
 
 
-def _finding(code: str, severity: Severity, subject: str, **data: Any) -> Finding:
-    return Finding(code, severity, "simulate", subject, MappingProxyType(data))
+def _finding(code: str, severity: Severity, subject: str, step: Step = "simulate",
+             **data: Any) -> Finding:
+    return Finding(code, severity, step, subject, MappingProxyType(data))
 
 
 def _leak(c: ChannelAtEar, top: float) -> dict[str, Any]:
@@ -118,10 +119,14 @@ def impedance_finding(lf: ListenerFigures, z_source_ohm: float, z_headphones_ohm
 
 
 def shorted_output(stage: str, role: str, load_ohm: float) -> Finding | None:
-    """``shorted-output`` for an output leg whose load is below the shorted-load threshold."""
+    """``shorted-output`` for an output leg whose load is below the shorted-load threshold.
+
+    A ``check`` finding: the load does not depend on the knobs.
+    """
     if load_ohm >= th.SHORTED_LOAD_OHM:
         return None
-    return _finding("shorted-output", "error", stage, stage=stage, role=role, load_ohm=load_ohm)
+    return _finding("shorted-output", "error", stage, "check", stage=stage, role=role,
+                    load_ohm=load_ohm)
 
 
 def volume_finding(lf: ListenerFigures) -> list[Finding]:

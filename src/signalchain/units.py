@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import overload
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from signalchain.arrays import FloatArray, NumberArray
 
@@ -326,3 +327,29 @@ def parse_level_v(text: object) -> float:
         return value * 1e-6
     raise ValueError(f"unknown unit {unit!r} in {text!r}; write e.g. '+4 dBu', '-10 dBV', "
                      f"'1.2 V' or '300 mV'")
+
+
+def impedance_at(z_curve: Sequence[tuple[float, float]], z_nominal_ohm: float,
+                 freqs_hz: ArrayLike) -> FloatArray:
+    """A driver's impedance at ``freqs_hz`` from its measured curve, or its nominal one.
+
+    The one interpolation of impedance curves: linear in impedance against log-frequency
+    between the curve's points, held flat beyond its ends (a measured curve of a dynamic
+    driver is smooth on a log axis, which is how datasheets plot it).
+
+    Parameters
+    ----------
+    z_curve : sequence of (frequency_hz, impedance_ohm)
+        Points in rising frequency; empty for a flat impedance.
+    z_nominal_ohm : float
+        The impedance used when there is no curve.
+    freqs_hz : array_like
+        Where to evaluate (Hz, > 0).
+    """
+    f_hz = np.asarray(freqs_hz, dtype=np.float64)
+    if not z_curve:
+        return np.full(f_hz.shape, z_nominal_ohm, dtype=np.float64)
+    log_f = np.log([p[0] for p in z_curve])
+    z_ohm: FloatArray = np.interp(np.log(f_hz), log_f, [p[1] for p in z_curve])
+    return z_ohm
+

@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from signalchain import limits
+from signalchain import limits, units
 from signalchain.arrays import ComplexArray, FloatArray, IntArray, RealArray
 from signalchain.errors import RigTopologyError, error_at
 from signalchain.schema.budget import over_limit
@@ -74,13 +74,8 @@ sparse solver."""
 
 
 def transducer_z(t: Transducer, freqs_hz: FloatArray) -> FloatArray:
-    """Impedance of a headphone driver over frequency (log-frequency interpolation)."""
-    if not t.z_curve:
-        return np.full(freqs_hz.shape, t.z_ohm, dtype=np.float64)
-    f = np.array([p[0] for p in t.z_curve], dtype=float)
-    z = np.array([p[1] for p in t.z_curve], dtype=float)
-    z_ohm: FloatArray = np.interp(np.log(freqs_hz), np.log(f), z)
-    return z_ohm
+    """Impedance of a headphone driver over frequency (:func:`units.impedance_at`)."""
+    return units.impedance_at(t.z_curve, t.z_ohm, freqs_hz)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -59,6 +60,7 @@ def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
           junit: JunitOpt = None, catalog: CatalogOpt = None) -> None:
     """Check that a rig plugs together; print what connects where."""
     from signalchain.gate import grouped, needs_simulation, parse_fail_on
+    from signalchain.report.messages import finding_diagnostic
     from signalchain.report.simulate import finding_json, print_check
     from signalchain.rig import Rig
 
@@ -78,10 +80,12 @@ def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
         _fail(failed, as_json)
         return
     print_check(out, loaded.built)
-    print_diagnostics(loaded.built.warnings)
-    n = len(result.findings)
-    out.print(f"✓ {rig} is valid" + (f" ({n} warning{'s' * (n != 1)})" if n else ""),
-              style="green", markup=False)
+    print_diagnostics([finding_diagnostic(f) for f in result.findings])
+    counts = Counter("error" if f.severity == "error" else "warning" for f in result.findings)
+    said = ", ".join(f"{counts[s]} {s}{'s' * (counts[s] != 1)}" for s in ("error", "warning")
+                     if counts[s])
+    out.print(f"✓ {rig} is valid" + (f" ({said})" if said else ""), style="green",
+              markup=False)
     _fail(failed, as_json)
 
 

@@ -11,6 +11,7 @@ positions therefore never require a new circuit solve, which is what makes
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +20,13 @@ from signalchain import units
 from signalchain.arrays import FloatArray
 from signalchain.circuit.mna import Solution, solve
 from signalchain.schema.device import HeadphoneSpec, PortSpec, Taper
+from signalchain.schema.rig import Environment
 from signalchain.wiring.build import BuiltRig
+from signalchain.wiring.netlist import Sense
 
 PROGRAM_CHANNELS = ("L", "R")
+"""The program's channels, as named sources: an interface's ``program_channels`` take them in
+order. Other sources (microphones) are appended to :attr:`SignalGraph.sources` by name."""
 GRID_POINTS_PER_DECADE = 10
 F_MIN_HZ, F_MAX_HZ = 20.0, 20000.0
 REFERENCE_HZ = 1000.0
@@ -79,8 +84,8 @@ class SignalGraph:
     a_weight_norm: float
     """∫ A(f)² df over 20 Hz..20 kHz: turns an A-weighted RMS into a white density."""
     sensitivity_db_per_v: dict[str, float]
-    sources: tuple[str, ...] = PROGRAM_CHANNELS
-    """The named program source channels, in ``program_map`` column order."""
+    sources: tuple[str, ...]
+    """The named sources, in ``program_map`` column order (:data:`PROGRAM_CHANNELS`)."""
 
     @property
     def freqs_hz(self) -> FloatArray:
@@ -126,13 +131,8 @@ def _headphones(built: BuiltRig, listener: str) -> HeadphoneSpec:
     return hp
 
 
-def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
-    """Solve a wired rig's passive network and assemble its signal graph."""
-    env = built.rig.spec.environment
-    grid = frequency_grid(env.mains_hz, env.hum_harmonics_db)
-    net = built.netlist
-    sol = solve(net, grid, keep_nodes=keep_nodes)
-
+def _stages(built: BuiltRig) -> dict[str, Stage]:
+    """Every active output (a port that ``feeds`` a channel) as a gain stage."""
     stages: dict[str, Stage] = {}
     for dev in built.devices.values():
         for pname, port in dev.spec.ports.items():
@@ -140,61 +140,100 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
                 continue
             knob = dev.spec.knobs.get(port.knob) if port.knob else None
             dac_v = port.v_rms_at_0dbfs
-            is_dac = dac_v is not None
             gain = dac_v if dac_v is not None else float(units.from_db(port.gain_db or 0.0))
             noise = port.noise
             assert noise is not None  # the schema requires it on every active output
             stages[f"{dev.name}.{pname}"] = Stage(
                 f"{dev.name}.{pname}", dev.name, pname, port, port.knob,
-                knob.taper if knob else "linear", knob.physical if knob else False, gain, is_dac,
-                units.dbu_to_v(noise.knob_min_dbu_a), units.dbu_to_v(noise.knob_max_dbu_a))
+                knob.taper if knob else "linear", knob.physical if knob else False, gain,
+                dac_v is not None, units.dbu_to_v(noise.knob_min_dbu_a),
+                units.dbu_to_v(noise.knob_max_dbu_a))
+    return stages
 
+
+def _drives(sol: Solution, stages: Mapping[str, Stage]) -> tuple[list[str], list[str]]:
+    """The stage and internal channel of each drive column (drives come first)."""
     n_drive = sum(1 for c in sol.columns if ":" in c and c.split(":")[0] in stages)
     drive_stage, drive_channel = [], []
     for col in sol.columns[:n_drive]:
         stage_id, role = col.split(":")
-        roles = stages[stage_id].spec.channel_roles("feeds")
         drive_stage.append(stage_id)
-        drive_channel.append(roles[role])
+        drive_channel.append(stages[stage_id].spec.channel_roles("feeds")[role])
+    return drive_stage, drive_channel
 
-    senses = net.senses
-    input_senses = [i for i, s in enumerate(senses) if s.kind == "input"]
-    ear_senses = [i for i, s in enumerate(senses) if s.kind == "ear"]
-    program_map = np.zeros((n_drive, len(PROGRAM_CHANNELS)))
-    input_map = np.zeros((n_drive, len(input_senses)))
+
+def _program_map(built: BuiltRig, stages: Mapping[str, Stage], drive_stage: list[str],
+                 drive_channel: list[str], sources: tuple[str, ...]) -> FloatArray:
+    """Drive × source: 1 where an interface's program channel plays that named source."""
+    program_map = np.zeros((len(drive_stage), len(sources)))
     for j, (stage_id, channel) in enumerate(zip(drive_stage, drive_channel, strict=True)):
         dev = built.devices[stages[stage_id].device]
         if dev.name in built.host_linked and channel in dev.spec.program_channels:
             k = dev.spec.program_channels.index(channel)
-            if k < len(PROGRAM_CHANNELS):
+            if k < len(sources):  # the interface's k-th program channel plays source k
                 program_map[j, k] = 1.0
+    return program_map
+
+
+def _input_map(built: BuiltRig, stages: Mapping[str, Stage], drive_stage: list[str],
+               drive_channel: list[str], input_senses: list[int]) -> FloatArray:
+    """Drive × input sense: 1 where a device's input sense feeds that drive's channel."""
+    senses = built.netlist.senses
+    input_map = np.zeros((len(drive_stage), len(input_senses)))
+    for j, (stage_id, channel) in enumerate(zip(drive_stage, drive_channel, strict=True)):
+        dev = built.devices[stages[stage_id].device]
         for slot, i in enumerate(input_senses):
             s = senses[i]
             if s.device == dev.name:
                 roles = dev.spec.ports[s.port].channel_roles("senses")
                 if roles.get(s.role) == channel:
                     input_map[j, slot] = 1.0
+    return input_map
 
-    sense_stage: dict[int, str] = {}
-    sense_limit: dict[int, float] = {}
+
+def _senses_by_kind(senses: Sequence[Sense]) -> dict[str, list[int]]:
+    by_kind: dict[str, list[int]] = {}
     for i, s in enumerate(senses):
-        if s.limit is not None and np.isfinite(s.limit):
-            sense_limit[i] = s.limit
-        sense_stage[i] = f"{s.device}.{s.port}"
+        by_kind.setdefault(s.kind, []).append(i)
+    return by_kind
+
+
+def _hum_points(grid: FloatArray, env: Environment) -> list[tuple[int, float]]:
+    """(grid index, relative amplitude) of each mains harmonic within the audio band."""
+    return [(int(np.argmin(np.abs(grid - k * env.mains_hz))), float(units.from_db(db)))
+            for k, db in sorted(env.hum_harmonics_db.items()) if k * env.mains_hz <= F_MAX_HZ]
+
+
+def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
+    """Solve a wired rig's passive network and assemble its signal graph."""
+    env = built.rig.spec.environment
+    grid = frequency_grid(env.mains_hz, env.hum_harmonics_db)
+    net = built.netlist
+    sol = solve(net, grid, keep_nodes=keep_nodes)
+    stages = _stages(built)
+    drive_stage, drive_channel = _drives(sol, stages)
+    n_drive = len(drive_stage)
+    senses = net.senses
+    kinds = _senses_by_kind(senses)
+    input_senses, ear_senses = kinds.get("input", []), kinds.get("ear", [])
+    sources = PROGRAM_CHANNELS
+    program_map = _program_map(built, stages, drive_stage, drive_channel, sources)
+    input_map = _input_map(built, stages, drive_stage, drive_channel, input_senses)
+    sense_stage = {i: f"{s.device}.{s.port}" for i, s in enumerate(senses)}
+    sense_limit = {i: s.limit for i, s in enumerate(senses)
+                   if s.limit is not None and np.isfinite(s.limit)}
 
     weights = a_weighted_quadrature(grid)
-    harmonics = [(int(np.argmin(np.abs(grid - k * env.mains_hz))), float(units.from_db(db)))
-                 for k, db in sorted(env.hum_harmonics_db.items()) if k * env.mains_hz <= F_MAX_HZ]
     positions = {f"{d.name}.{k}": v for d in built.devices.values() for k, v in d.knobs.items()}
     return SignalGraph(
         built=built, solution=sol, stages=stages, drive_stage=drive_stage,
         drive_channel=drive_channel, n_drive=n_drive, program_map=program_map,
         input_map=input_map, input_senses=input_senses, ear_senses=ear_senses,
         ears=[(senses[i].device, senses[i].role) for i in ear_senses],
-        current_senses=[i for i, s in enumerate(senses) if s.kind == "current"],
+        current_senses=kinds.get("current", []),
         sense_stage=sense_stage, sense_limit=sense_limit, knob_positions=positions,
         i_ref=int(np.argmin(np.abs(grid - REFERENCE_HZ))),
-        i_10k=int(np.argmin(np.abs(grid - 10000.0))), hum_points=harmonics,
+        i_10k=int(np.argmin(np.abs(grid - 10000.0))), hum_points=_hum_points(grid, env),
         noise_weights=weights, a_weight_norm=float(weights.sum()),
         sensitivity_db_per_v={name: _headphones(built, name).level_db_per_v()
-                              for name in built.listeners})
+                              for name in built.listeners}, sources=sources)

@@ -20,7 +20,7 @@ from signalchain import units
 from signalchain.arrays import BoolArray, Float32Array, FloatArray, IntArray
 from signalchain.evaluate import stage_noise_v2
 from signalchain.graph.compile import F_MAX_HZ, F_MIN_HZ, SignalGraph
-from signalchain.graph.response import respond
+from signalchain.graph.response import Response, respond
 from signalchain.render.filters import FirBank, design_path
 
 NEGLIGIBLE = 1e-6
@@ -59,6 +59,102 @@ class EarStats:
                 "clipped_samples": self.clipped}
 
 
+def _sense_paths(graph: SignalGraph, sense_idx: list[int], samplerate: int
+                 ) -> tuple[FloatArray, list[tuple[int, int, FloatArray]]]:
+    """Each (sense, drive) path as a plain gain, or as an FIR filter where it is not flat."""
+    t = graph.solution.transfer
+    n_d = graph.n_drive
+    freqs = graph.freqs_hz
+    band = (freqs >= F_MIN_HZ) & (freqs <= F_MAX_HZ)
+    i_1k = int(np.argmin(np.abs(freqs[band] - 1e3)))
+    gains = np.zeros((len(sense_idx), n_d))
+    firs: list[tuple[int, int, FloatArray]] = []
+    for row, s in enumerate(sense_idx):
+        peak = np.abs(t[band, s, :n_d]).max(axis=0)
+        keep = max(NEGLIGIBLE, RELATIVE_FLOOR * peak.max(initial=0.0))
+        for j in np.flatnonzero(peak >= keep):
+            pf = design_path(t[band, s, j], freqs[band], i_1k, samplerate)
+            if pf.taps is None:
+                gains[row, j] = pf.gain
+            else:
+                firs.append((row, int(j), pf.taps))
+    return gains, firs
+
+
+def _levels(graph: SignalGraph, g_in: FloatArray, fir_in: list[tuple[int, int, FloatArray]]
+            ) -> list[IntArray]:
+    """Drive columns in topological levels: DAC columns first, then amps fed by earlier ones."""
+    n_d = graph.n_drive
+    feeds = [set(np.flatnonzero(np.abs(g_in[i]) > 0)) | {j for r, j, _ in fir_in if r == i}
+             for i in range(len(graph.input_senses))]
+    level = np.full(n_d, -1)
+    for _ in range(n_d + 1):
+        for j in range(n_d):
+            srcs = set().union(*[feeds[i] for i in np.flatnonzero(graph.input_map[j])]) \
+                if graph.input_map[j].any() else set()
+            srcs.discard(j)
+            if all(level[s] >= 0 for s in srcs):
+                level[j] = 1 + max((level[s] for s in srcs), default=-1)
+    level[level < 0] = level.max() + 1  # feedback through grounds only: render last
+    return [np.flatnonzero(level == k) for k in range(level.max() + 1)]
+
+
+def _drive_clip(graph: SignalGraph) -> FloatArray:
+    """Each drive's RMS level at which its stage's first voltage/current limit is reached."""
+    t = graph.solution.transfer
+    n_d = graph.n_drive
+    drive_clip = np.full(n_d, np.inf)
+    for s, limit in graph.sense_limit.items():
+        if graph.built.netlist.senses[s].kind not in ("leg", "current"):
+            continue
+        per_unit = np.abs(t[graph.i_ref, s, :n_d])
+        for col in np.flatnonzero(per_unit > NEGLIGIBLE):
+            if graph.drive_stage[col] == graph.sense_stage[s]:
+                drive_clip[col] = min(drive_clip[col], limit / per_unit[col])
+    return drive_clip
+
+
+def _hum_tables(graph: SignalGraph, samplerate: int) -> tuple[FloatArray, FloatArray]:
+    """One mains period of the hum injected at the inputs and at the ears (sources coherent).
+
+    Every mains harmonic repeats each mains period (fs/mains samples, a whole number at the
+    supported rates), so one period per input and ear is enough. Hum reaching the inputs is
+    carried on by the stages; the rest lands at the ears.
+    """
+    t = graph.solution.transfer
+    n_d = graph.n_drive
+    mains = graph.built.rig.spec.environment.mains_hz
+    period = int(round(samplerate / mains))
+    phase = 2 * np.pi * np.arange(period) / period
+    harmonics = [(round(graph.freqs_hz[idx] / mains), idx, lvl) for idx, lvl in graph.hum_points]
+
+    def table(sense_idx: list[int]) -> FloatArray:
+        out = np.zeros((len(sense_idx), period))
+        for k, idx, lvl in harmonics:
+            amp = t[idx][sense_idx, n_d:].sum(axis=1) * lvl
+            out += np.sqrt(2) * (amp.real[:, None] * np.cos(k * phase)
+                                 - amp.imag[:, None] * np.sin(k * phase))
+        return out
+
+    return table(graph.input_senses), table(graph.ear_senses)
+
+
+def _listener_ears(graph: SignalGraph) -> dict[str, tuple[int, int]]:
+    """Listener → (left, right) row in the ear senses."""
+    pairs: dict[str, list[int]] = {}
+    for e, (who, side) in enumerate(graph.ears):
+        pairs.setdefault(who, [-1, -1])[0 if side == "left" else 1] = e
+    return {who: (p[0], p[1]) for who, p in pairs.items()}
+
+
+def _columns_heard(graph: SignalGraph, resp: Response, pair: tuple[int, int]) -> IntArray:
+    """The drive columns whose noise reaches a listener's ears (for counting clipping)."""
+    el, er = pair
+    reach = np.abs(resp.noise[graph.i_ref][[graph.ear_senses[el], graph.ear_senses[er]], :])
+    return np.flatnonzero(reach.max(axis=0) > 1e-4)
+
+
+
 @dataclass
 class Renderer:
     """A compiled rig ready to stream: build with :meth:`from_graph`, then call :meth:`process`."""
@@ -90,102 +186,27 @@ class Renderer:
                    seed: int = 0) -> Renderer:
         """Derive gains, filters, noise, clip levels and hum tables from the graph."""
         resp = respond(graph, positions)
-        sol = graph.solution
-        n_d = graph.n_drive
-        t = sol.transfer
-        freqs = graph.freqs_hz
-        band = (freqs >= F_MIN_HZ) & (freqs <= F_MAX_HZ)
-
-        def paths(sense_idx: list[int]) -> tuple[FloatArray, list[tuple[int, int, FloatArray]]]:
-            gains = np.zeros((len(sense_idx), n_d))
-            firs: list[tuple[int, int, FloatArray]] = []
-            for row, s in enumerate(sense_idx):
-                peak = np.abs(t[band, s, :n_d]).max(axis=0)
-                keep = max(NEGLIGIBLE, RELATIVE_FLOOR * peak.max(initial=0.0))
-                for j in range(n_d):
-                    h = t[band, s, j]
-                    if peak[j] < keep:
-                        continue
-                    pf = design_path(h, freqs[band], int(np.argmin(np.abs(freqs[band] - 1e3))),
-                                     samplerate)
-                    if pf.taps is None:
-                        gains[row, j] = pf.gain
-                    else:
-                        firs.append((row, j, pf.taps))
-            return gains, firs
-
-        g_in, fir_in = paths(graph.input_senses)
-        g_ear, fir_ear = paths(graph.ear_senses)
-
-        # topological levels: DAC columns first, then amps fed by earlier columns
-        feeds = [set(np.flatnonzero(np.abs(g_in[i]) > 0)) | {j for r, j, _ in fir_in if r == i}
-                 for i in range(len(graph.input_senses))]
-        level = np.full(n_d, -1)
-        for _ in range(n_d + 1):
-            for j in range(n_d):
-                srcs = set().union(*[feeds[i] for i in np.flatnonzero(graph.input_map[j])]) \
-                    if graph.input_map[j].any() else set()
-                srcs.discard(j)
-                if all(level[s] >= 0 for s in srcs):
-                    level[j] = 1 + max((level[s] for s in srcs), default=-1)
-        level[level < 0] = level.max() + 1  # feedback through grounds only: render last
-        levels = [np.flatnonzero(level == k) for k in range(level.max() + 1)]
-
+        g_in, fir_in = _sense_paths(graph, graph.input_senses, samplerate)
+        g_ear, fir_ear = _sense_paths(graph, graph.ear_senses, samplerate)
         program_channel = np.array([int(np.argmax(r)) if r.any() else -1
                                     for r in graph.program_map])
         # The graph counts program in RMS volts per full-scale sine; a sample of 1.0 is that
         # sine's peak, so a DAC column turns samples into volts with √2 times its RMS gain.
         stream_gains = resp.gains * np.where(program_channel >= 0, np.sqrt(2), 1.0)
         noise_sigma = np.sqrt(stage_noise_v2(graph, positions) * (F_MAX_HZ - F_MIN_HZ))
-
-        # clip levels: the drive at which a stage's first voltage/current limit is reached
-        drive_clip = np.full(n_d, np.inf)
-        for s, limit in graph.sense_limit.items():
-            kind = graph.built.netlist.senses[s].kind
-            if kind in ("leg", "current"):
-                per_unit = np.abs(t[graph.i_ref, s, :n_d])
-                for col in np.flatnonzero(per_unit > NEGLIGIBLE):
-                    if graph.drive_stage[col] == graph.sense_stage[s]:
-                        drive_clip[col] = min(drive_clip[col], limit / per_unit[col])
         input_clip = np.array([graph.sense_limit.get(s, np.inf) for s in graph.input_senses])
-        drive_clip *= np.sqrt(2)  # RMS limits of sines -> peak sample limits
-        input_clip = input_clip * np.sqrt(2)
-
-        # hum: every mains harmonic repeats each mains period (fs/mains samples, a whole
-        # number at the supported rates), so one period per input and ear is enough
-        mains = graph.built.rig.spec.environment.mains_hz
-        period = int(round(samplerate / mains))
-        phase = 2 * np.pi * np.arange(period) / period
-        harmonics = [(round(freqs[idx] / mains), idx, lvl) for idx, lvl in graph.hum_points]
-
-        def hum_table(sense_idx: list[int]) -> FloatArray:
-            """One period of the hum injected straight at these senses (sources coherent)."""
-            table = np.zeros((len(sense_idx), period))
-            for k, idx, lvl in harmonics:
-                amp = t[idx][sense_idx, n_d:].sum(axis=1) * lvl
-                table += np.sqrt(2) * (amp.real[:, None] * np.cos(k * phase)
-                                       - amp.imag[:, None] * np.sin(k * phase))
-            return table
-
-        # hum reaching the inputs is carried on by the stages; the rest lands at the ears
-        hum_in = hum_table(graph.input_senses)
-        hum_ear = hum_table(graph.ear_senses)
-
+        hum_in, hum_ear = _hum_tables(graph, samplerate)
         ear_scale = np.array([units.from_db(graph.sensitivity_db_per_v[who] - 94.0)
                               / PA_PER_SAMPLE for who, _ in graph.ears])
-        listener_ears: dict[str, list[int]] = {}
-        for e, (who, side) in enumerate(graph.ears):
-            pair = listener_ears.setdefault(who, [-1, -1])
-            pair[0 if side == "left" else 1] = e
-        listener_columns: dict[str, IntArray] = {}
-        for who, (el, er) in listener_ears.items():
-            reach = (np.abs(resp.noise[graph.i_ref][[graph.ear_senses[el],
-                                                     graph.ear_senses[er]], :]).max(axis=0))
-            listener_columns[who] = np.flatnonzero(reach > 1e-4)
-        return cls(graph, samplerate, levels, stream_gains, program_channel, graph.input_map,
-                   g_in, g_ear, FirBank(fir_in), FirBank(fir_ear), noise_sigma, drive_clip,
-                   input_clip, hum_in, hum_ear, ear_scale,
-                   {k: (v[0], v[1]) for k, v in listener_ears.items()}, listener_columns, seed,
+        listener_ears = _listener_ears(graph)
+        listener_columns = {who: _columns_heard(graph, resp, pair)
+                            for who, pair in listener_ears.items()}
+        # clip limits are RMS limits of sines; samples are peaks
+        return cls(graph, samplerate, _levels(graph, g_in, fir_in), stream_gains,
+                   program_channel, graph.input_map, g_in, g_ear, FirBank(fir_in),
+                   FirBank(fir_ear), noise_sigma, _drive_clip(graph) * np.sqrt(2),
+                   input_clip * np.sqrt(2), hum_in, hum_ear, ear_scale, listener_ears,
+                   listener_columns, seed,
                    {who: [EarStats(), EarStats()] for who in listener_ears})
 
     def __post_init__(self) -> None:
@@ -254,6 +275,82 @@ class Renderer:
                 start = starts[r, c]
                 x[j, done:done + count] += table[start:start + count]
 
+    def _amplify_inputs(self, x: Float32Array, cols: IntArray | slice, frames: int,
+                        hum: slice) -> FloatArray:
+        """Drive amp columns from what their inputs sense; returns each input's peak."""
+        senses = self._g_in32 @ x
+        if self._hum_in is not None:
+            senses += self._hum_in[:, hum]
+        self.fir_in.process(x, senses)
+        lim = self.input_clip[:, None]
+        np.clip(senses, -lim, lim, out=senses)
+        if not len(senses):  # amps with no input at all: they amplify silence
+            senses = np.zeros((1, frames), dtype=np.float32)
+        rows = self._rows[cols]
+        if (self.input_map[rows].sum(axis=1) <= 1).all():
+            src_rows = np.maximum(self._sense_of[rows], 0)
+            if isinstance(cols, slice):  # a view: write in place
+                np.multiply(self._gains32[rows, None], senses[src_rows], out=x[cols])
+            else:
+                x[cols] = self._gains32[rows, None] * senses[src_rows]
+            x[rows[self._sense_of[rows] < 0]] = 0.0
+        else:  # a channel summed from several inputs
+            x[cols] = self._map_gain32[cols] @ senses
+        peak: FloatArray = np.abs(senses).max(axis=1)
+        return peak
+
+    def _clip(self, x: Float32Array, cols: IntArray | slice, chans: IntArray,
+              prog_peak: FloatArray, sense_peak: FloatArray) -> BoolArray | None:
+        """Clip the columns at their stages' limits; the clipped samples, if any."""
+        lim = self.drive_clip[cols, None]
+        if not np.isfinite(lim).any():
+            return None
+        rows = self._rows[cols]
+        from_prog = chans >= 0
+        single = from_prog.all() or (self.input_map[rows].sum(axis=1) <= 1).all()
+        # |x| <= |gain| * peak(source) + noise peak; scan samples only if that can clip
+        peak_src = prog_peak[np.maximum(chans, 0)] if from_prog.all() else \
+            sense_peak[np.maximum(self._sense_of[rows], 0)]
+        bound = np.abs(self._gains32[rows]) * peak_src + self._noise_peak[rows]
+        if single and not (bound > lim[:, 0]).any():
+            return None
+        block = x[cols]
+        over: BoolArray = np.abs(block) > lim
+        if not over.any():
+            return None
+        x[cols] = np.clip(block, -lim, lim)
+        return over
+
+    def _to_ears(self, x: Float32Array, hum: slice, frames: int,
+                 clip_rows: list[tuple[IntArray | slice, BoolArray]]
+                 ) -> dict[str, Float32Array]:
+        """Each listener's ears (frames × 2) from the driven columns; updates the stats."""
+        ears = self._g_ear32 @ x
+        if self._hum_ear is not None:
+            ears += self._hum_ear[:, hum]
+        self.fir_ear.process(x, ears)
+        sum_sq = np.einsum("ij,ij->i", ears, ears)
+        peaks = np.maximum(ears.max(axis=1), -ears.min(axis=1)) if frames else \
+            np.zeros(len(ears))
+        clipped = None
+        if clip_rows:
+            clipped = np.zeros((len(self.gains), frames), dtype=bool)
+            for cols, over in clip_rows:
+                clipped[cols] |= over
+        out = {}
+        for who, (el, er) in self.listener_ears.items():
+            n_clip = 0
+            if clipped is not None:
+                n_clip = int(clipped[self.listener_columns[who]].any(axis=0).sum())
+            for side, e in ((0, el), (1, er)):
+                st = self.stats[who][side]
+                st.sum_sq += float(sum_sq[e])
+                st.frames += frames
+                st.peak = max(st.peak, float(peaks[e]))
+                st.clipped += n_clip
+            out[who] = ears[el:el + 2].T if er == el + 1 else np.stack([ears[el], ears[er]], 1)
+        return out
+
     def process(self, program: Float32Array) -> dict[str, Float32Array]:
         """Render one block of the program (frames × 2) into each listener's ears (frames × 2).
 
@@ -282,66 +379,14 @@ class Renderer:
             if from_prog.all():
                 np.multiply(self._gains32[cols, None], prog[chans], out=x[cols])
             else:
-                senses = self._g_in32 @ x
-                if self._hum_in is not None:
-                    senses += self._hum_in[:, hum]
-                self.fir_in.process(x, senses)
-                lim = self.input_clip[:, None]
-                np.clip(senses, -lim, lim, out=senses)
-                if not len(senses):  # amps with no input at all: they amplify silence
-                    senses = np.zeros((1, frames), dtype=np.float32)
-                sense_peak = np.abs(senses).max(axis=1)
-                rows = self._rows[cols]
-                if (self.input_map[rows].sum(axis=1) <= 1).all():
-                    src_rows = np.maximum(self._sense_of[rows], 0)
-                    if isinstance(cols, slice):  # a view: write in place
-                        np.multiply(self._gains32[rows, None], senses[src_rows], out=x[cols])
-                    else:
-                        x[cols] = self._gains32[rows, None] * senses[src_rows]
-                    x[rows[self._sense_of[rows] < 0]] = 0.0
-                else:  # a channel summed from several inputs
-                    x[cols] = self._map_gain32[cols] @ senses
+                sense_peak = self._amplify_inputs(x, cols, frames, hum)
                 if from_prog.any():
                     pc = self._rows[cols][from_prog]
                     x[pc] = self._gains32[pc, None] * prog[chans[from_prog]]
             self._add_noise(x, self._rows[cols], frames)
-            lim = self.drive_clip[cols, None]
-            rows = self._rows[cols]
-            if np.isfinite(lim).any():
-                # |x| <= |gain| * peak(source) + noise peak; scan samples only if that can clip
-                peak_src = prog_peak[np.maximum(chans, 0)] if from_prog.all() else \
-                    sense_peak[np.maximum(self._sense_of[rows], 0)]
-                bound = np.abs(self._gains32[rows]) * peak_src + self._noise_peak[rows]
-                if (bound > lim[:, 0]).any() or not (from_prog.all() or (
-                        self.input_map[rows].sum(axis=1) <= 1).all()):
-                    block = x[cols]
-                    over = np.abs(block) > lim
-                    if over.any():
-                        clip_rows.append((cols, over))
-                        x[cols] = np.clip(block, -lim, lim)
-        ears = self._g_ear32 @ x
-        if self._hum_ear is not None:
-            ears += self._hum_ear[:, hum]
-        self.fir_ear.process(x, ears)
-        sum_sq = np.einsum("ij,ij->i", ears, ears)
-        peaks = np.maximum(ears.max(axis=1), -ears.min(axis=1)) if frames else \
-            np.zeros(len(ears))
-        clipped = None
-        if clip_rows:
-            clipped = np.zeros((len(self.gains), frames), dtype=bool)
-            for cols, over in clip_rows:
-                clipped[cols] |= over
-        out = {}
-        for who, (el, er) in self.listener_ears.items():
-            n_clip = 0
-            if clipped is not None:
-                n_clip = int(clipped[self.listener_columns[who]].any(axis=0).sum())
-            for side, e in ((0, el), (1, er)):
-                st = self.stats[who][side]
-                st.sum_sq += float(sum_sq[e])
-                st.frames += frames
-                st.peak = max(st.peak, float(peaks[e]))
-                st.clipped += n_clip
-            out[who] = ears[el:el + 2].T if er == el + 1 else np.stack([ears[el], ears[er]], 1)
+            over = self._clip(x, cols, chans, prog_peak, sense_peak)
+            if over is not None:
+                clip_rows.append((cols, over))
+        out = self._to_ears(x, hum, frames, clip_rows)
         self._pos = (self._pos + frames) % self.samplerate
         return out

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from signalchain import thresholds as th
+from signalchain.errors import Diagnostic
 from signalchain.findings import Finding
 from signalchain.results import Assumption, StageLimit
 
@@ -114,3 +115,17 @@ def finding_text(f: Finding) -> str:
     if "text" in f.data:
         return str(f.data["text"])
     return _TEXT[f.code](f.data)
+
+
+_HINTS: dict[str, str] = {
+    "shorted-output": "use a TRS plug (or a cable with one on each end), or leave that "
+                      "contact open",
+}
+
+
+def finding_diagnostic(f: Finding) -> Diagnostic:
+    """A finding as a diagnostic, printed like a wiring error (``file:line:col: ...``)."""
+    severity = "error" if f.severity == "error" else "warning"
+    return Diagnostic(severity, finding_text(f), f.location, hint=f.hint or _HINTS.get(f.code, ""),
+                      code=f.code)
+

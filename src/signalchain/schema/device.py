@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import (
     AfterValidator,
     ConfigDict,
@@ -337,12 +335,8 @@ class HeadphoneSpec(Strict):
         if self.sensitivity_db_per_v is not None:
             return self.sensitivity_db_per_v
         assert self.sensitivity_db_per_mw is not None  # exactly one is given (validated)
-        z_ohm = self.z_ohm
-        if self.z_curve:
-            freqs = [math.log(f) for f, _z in self.z_curve]
-            z_ohm = float(np.interp(math.log(self.sensitivity_freq_hz), freqs,
-                                    [z for _f, z in self.z_curve]))
-        return units.sensitivity_db_per_v(self.sensitivity_db_per_mw, z_ohm)
+        z_ohm = units.impedance_at(self.z_curve or (), self.z_ohm, self.sensitivity_freq_hz)
+        return units.sensitivity_db_per_v(self.sensitivity_db_per_mw, float(z_ohm))
 
 
 class PowerSpec(Strict):

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 from signalchain.errors import Diagnostic, Location, RigTopologyError, error_at, warning_at
 from signalchain.schema.cable import CableSpec
+from signalchain.schema.device import PortSpec
 from signalchain.schema.rig import CableConnection, EndRef, PlugConnection
 from signalchain.wiring import devices as dv
 from signalchain.wiring.adapters import adapter_path
 from signalchain.wiring.connectors import CONTACTS, ROLES, SIZE, mated_contacts
+from signalchain.wiring.flow import FlowNode, find_loops, signal_flow
 from signalchain.wiring.netlist import Capacitor, Netlist, Resistor
 from signalchain.wiring.resolve import ResolvedDevice, ResolvedRig
 
@@ -46,6 +48,13 @@ class BuiltRig:
     signal_flow: dict[str, list[str]] = field(default_factory=dict)
     """Active stage (``device.port``) -> the stages it feeds through their devices' inputs,
     from the wiring (see :func:`signal_flow`); acyclic once :func:`build` accepts the rig."""
+    port_connections: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(device, port) -> the index of the connection that plugs into it."""
+
+    def connection_location(self, device: str, port: str) -> Location | None:
+        """Where in the rig file the connection at a port is written (None if unplugged)."""
+        index = self.port_connections.get((device, port))
+        return None if index is None else self.rig.location("connections", index)
 
     @property
     def devices(self) -> dict[str, ResolvedDevice]:
@@ -74,6 +83,20 @@ class _Builder:
         conservatively: every captive plug of a device named by ``plug:`` without a port,
         and every port in a device's ``links`` (wired to other ports inside the device).
         """
+        plugged = self._plugged_ports()
+        earthed = [d for d in self.rig.devices.values() if d.spec.power == "mains-earthed"]
+        reference = earthed[0].outlet if earthed else None
+        outlets_done: set[str] = set()
+        env = self.rig.spec.environment
+        for dev in self.rig.devices.values():
+            dv.add_power(self.net, dev, reference, env, outlets_done)
+            for pname, port in dev.spec.ports.items():
+                if (dev.name, pname) in plugged:  # no circuit for a port nothing plugs into
+                    self._add_port(dev, pname, port)
+            dv.add_links(self.net, dev)
+
+    def _plugged_ports(self) -> set[tuple[str, str]]:
+        """(device, port) of every port a connection or an internal link uses."""
         plugged: set[tuple[str, str]] = set()
         for conn in self.rig.spec.connections:
             if isinstance(conn, CableConnection):
@@ -91,24 +114,18 @@ class _Builder:
         for dev in self.rig.devices.values():
             for group in dev.spec.links:
                 plugged.update((dev.name, ref.partition(".")[0]) for ref in group)
-        earthed = [d for d in self.rig.devices.values() if d.spec.power == "mains-earthed"]
-        reference = earthed[0].outlet if earthed else None
-        outlets_done: set[str] = set()
-        env = self.rig.spec.environment
-        for dev in self.rig.devices.values():
-            dv.add_power(self.net, dev, reference, env, outlets_done)
-            for pname, port in dev.spec.ports.items():
-                if (dev.name, pname) not in plugged:
-                    continue  # no circuit for a port nothing is plugged into
-                if port.direction == "out" and port.feeds is not None:
-                    dv.add_output(self.net, dev.name, pname, port)
-                elif port.direction == "in" and port.senses is not None:
-                    dv.add_input(self.net, dev.name, pname, port)
-                elif dev.spec.kind == "headphones" and port.captive:
-                    dv.add_headphones(self.net, dev, pname)
-                else:
-                    dv.add_passive_port(self.net, dev.name, pname, port)
-            dv.add_links(self.net, dev)
+        return plugged
+
+    def _add_port(self, dev: ResolvedDevice, pname: str, port: PortSpec) -> None:
+        """The circuit of one port: an output stage, an input, a driver or bare contacts."""
+        if port.direction == "out" and port.feeds is not None:
+            dv.add_output(self.net, dev.name, pname, port)
+        elif port.direction == "in" and port.senses is not None:
+            dv.add_input(self.net, dev.name, pname, port)
+        elif dev.spec.kind == "headphones" and port.captive:
+            dv.add_headphones(self.net, dev, pname)
+        else:
+            dv.add_passive_port(self.net, dev.name, pname, port)
 
     # -------------------------------------------------------- connections
     def _port(self, ref: str, loc: Location, path: str) -> tuple[ResolvedDevice, str] | None:
@@ -355,44 +372,25 @@ class _Builder:
 
     # --------------------------------------------------------------- checks
     def check_driven_contacts(self) -> None:
-        """Driven output contacts wired to another output (an error) or to ground (a warning).
+        """Driven output contacts wired to another output (their signals would fight).
 
         A contact is driven when a stage's source sits behind it; what it is wired to comes
-        from the netlist's conductors and mated contacts, so a TS plug in a stereo jack, a
-        push-pull cold leg on a TS cable and a summing Y are all found the same way. Only a
-        ground-referenced source is shorted by a grounded contact.
+        from the netlist's conductors and mated contacts, so a summing Y and a breakout cable
+        are found the same way. A driven contact wired to ground is not judged here: that is
+        a load, found on the solved circuit (:func:`signalchain.evaluate.shorted_outputs`).
         """
         sources = {n for d in self.net.drives for n in (d.pos, d.neg)}
-        # sources referenced to their device's ground; a floating winding (servo, transformer)
-        # may have one leg grounded: that is how it is unbalanced, not a short
-        grounded = {d.pos for d in self.net.drives
-                    if d.neg == dv.ground_node(d.stage.split(".")[0])}
         driven: dict[str, str] = {}
-        grounded_contacts: set[str] = set()
         for r in self.net.resistors:
             if r.a in sources and r.b in self.net.contact_roles:
                 dev, port, _role = self.net.contact_roles[r.b]
                 driven[r.b] = f"{dev}.{port}"
-                if r.a in grounded:
-                    grounded_contacts.add(r.b)
         grounds = {n for n, (_d, _p, role) in self.net.contact_roles.items() if role == "ground"}
         reported: set[frozenset[str]] = set()
         groups = self.net.conductive_groups()
         for node, owner in driven.items():
             group = groups.get(node, frozenset((node,)))
             if group & grounds:
-                if node not in grounded_contacts:
-                    continue
-                dev, port = owner.split(".")
-                role = self.net.contact_roles[node][2]
-                leg = {"right": "right channel", "left": "left channel",
-                       "cold": "cold leg", "hot": "hot leg"}.get(role, role)
-                index = self.used.get((dev, port), 0)
-                self.warnings.append(warning_at(
-                    f"{owner}'s {leg} is wired straight to ground (e.g. by a mono TS plug): "
-                    "that signal is lost and its driver works into a short",
-                    self.rig.location("connections", index), path=f"connections.{index}",
-                    hint="use a TRS plug, or leave that contact open", code="shorted-output"))
                 continue
             others = {driven[n] for n in group if n in driven and driven[n] != owner}
             for other in others:
@@ -428,35 +426,41 @@ class _Builder:
                 "output may feed an input that leads back to it", code="feedback-loop"))
 
     def check_hosts_and_listeners(self) -> list[str]:
+        """Every interface has a computer playing into it, every listener is plugged in."""
         listeners = []
         for dev in self.rig.devices.values():
-            loc = dev.location
             if dev.spec.kind == "interface":
-                hosts = [p for p, s in dev.spec.ports.items() if s.signal == "host"]
-                linked = any(self.rig.devices[d].spec.kind == "computer"
-                             for p in hosts for d, _ in self.peers.get((dev.name, p), []))
-                if linked:
-                    self.host_linked.add(dev.name)
-                if hosts and not linked:
-                    computers = [d.name for d in self.rig.devices.values()
-                                 if d.spec.kind == "computer"]
-                    comp = computers[0] if computers else "laptop"
-                    extra = "" if computers else " (and add 'laptop: generic/laptop' to devices)"
-                    self.errors.append(error_at(
-                        f"{dev.label} has no USB link to a computer, so nothing plays into it",
-                        loc, path=f"devices.{dev.name}",
-                        hint=f"add '- cable: usb' with 'ends: [{comp}.usb, {dev.name}."
-                        f"{hosts[0]}]'{extra}", code="no-host-link"))
+                self._check_host_link(dev)
             if dev.spec.kind == "headphones":
                 listeners.append(dev.name)
-                plugs = [p for p, s in dev.spec.ports.items() if s.captive]
-                if not any((dev.name, p) in self.used for p in plugs):
-                    self.errors.append(error_at(
-                        f"listener {dev.name} ({dev.model or 'inline'}) is not plugged into "
-                        "anything", loc, path=f"devices.{dev.name}",
-                        hint=f"add '- plug: {dev.name}' with 'into: <amp>.<output>'",
-                        code="listener-unconnected"))
+                self._check_plugged_in(dev)
         return listeners
+
+    def _check_host_link(self, dev: ResolvedDevice) -> None:
+        hosts = [p for p, s in dev.spec.ports.items() if s.signal == "host"]
+        linked = any(self.rig.devices[d].spec.kind == "computer"
+                     for p in hosts for d, _ in self.peers.get((dev.name, p), []))
+        if linked:
+            self.host_linked.add(dev.name)
+        if not hosts or linked:
+            return
+        computers = [d.name for d in self.rig.devices.values() if d.spec.kind == "computer"]
+        comp = computers[0] if computers else "laptop"
+        extra = "" if computers else " (and add 'laptop: generic/laptop' to devices)"
+        self.errors.append(error_at(
+            f"{dev.label} has no USB link to a computer, so nothing plays into it",
+            dev.location, path=f"devices.{dev.name}",
+            hint=f"add '- cable: usb' with 'ends: [{comp}.usb, {dev.name}.{hosts[0]}]'{extra}",
+            code="no-host-link"))
+
+    def _check_plugged_in(self, dev: ResolvedDevice) -> None:
+        plugs = [p for p, s in dev.spec.ports.items() if s.captive]
+        if not any((dev.name, p) in self.used for p in plugs):
+            self.errors.append(error_at(
+                f"listener {dev.name} ({dev.model or 'inline'}) is not plugged into anything",
+                dev.location, path=f"devices.{dev.name}",
+                hint=f"add '- plug: {dev.name}' with 'into: <amp>.<output>'",
+                code="listener-unconnected"))
 
     def feeds_and_sharing(self, listeners: list[str]) -> dict[str, str | None]:
         feeds: dict[str, str | None] = {}
@@ -508,99 +512,5 @@ def build(rig: ResolvedRig) -> BuiltRig:
     for (node, kind), nxt in flow.items():
         if kind == "out":
             stage_flow[node] = sorted({o for inp in nxt for o, _k in flow.get(inp, ())})
-    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.links, b.host_linked, stage_flow)
-
-
-FlowNode = tuple[str, str]
-"""A node of the signal-flow graph: ``("dev.port", "out")`` for an active output, or
-``("dev.port", channel)`` for what an input senses of one of its device's internal channels."""
-
-
-def signal_flow(net: Netlist, rig: ResolvedRig) -> dict[FlowNode, set[FlowNode]]:
-    """Which active outputs drive which inputs, and which outputs each input then feeds.
-
-    Derived from the netlist, not from port names: an output reaches an input when one of its
-    driven contacts (a source behind ``z_out``) is conductively joined (wires, mated contacts,
-    passive links) to a contact the input senses. A driven contact joined to a ground contact
-    is shorted and carries nothing on, and a ground contact is never a signal path, so
-    coupling through shared ground returns is not flow. Inside a device, an input's channel
-    feeds every output that carries the same internal channel (as
-    :func:`signalchain.graph.compile.compile_rig` maps them).
-    """
-    sources = {n for d in net.drives for n in (d.pos, d.neg)}
-    grounds = {n for n, (_d, _p, role) in net.contact_roles.items()
-               if role in ("ground", "shield")}
-    stages = set(net.stages())
-    groups = net.conductive_groups()
-
-    def group(node: str) -> frozenset[str]:
-        return groups.get(node, frozenset((node,)))
-
-    flow: dict[FlowNode, set[FlowNode]] = {}
-    for r in net.resistors:
-        if r.a not in sources or r.b not in net.contact_roles:
-            continue
-        dev, port, _role = net.contact_roles[r.b]
-        out: FlowNode = (f"{dev}.{port}", "out")
-        targets = flow.setdefault(out, set())
-        if group(r.b) & grounds:
-            continue  # a shorted leg drives nothing
-        for node in group(r.b):
-            if node not in net.contact_roles:
-                continue
-            idev, iport, role = net.contact_roles[node]
-            spec = rig.devices[idev].spec.ports[iport]
-            if spec.direction != "in" or spec.senses is None:
-                continue
-            roles = spec.channel_roles("senses")
-            channel = roles.get(role, roles.get("hot"))  # a balanced input's cold leg: hot
-            if channel is not None:
-                targets.add((f"{idev}.{iport}", channel))
-    for inputs in list(flow.values()):
-        for name, channel in inputs:
-            dname = name.partition(".")[0]
-            owner = rig.devices[dname]
-            flow[(name, channel)] = {
-                (f"{dname}.{p}", "out") for p, spec in owner.spec.ports.items()
-                if f"{dname}.{p}" in stages and channel in spec.channel_roles("feeds").values()}
-    return flow
-
-
-def find_loops(flow: dict[FlowNode, set[FlowNode]]) -> list[list[FlowNode]]:
-    """Loops in the signal flow: at least one per loop, each once per set of ports.
-
-    Each is a closed path that starts and ends at an output.
-    """
-    loops: list[list[FlowNode]] = []
-    seen_sets: set[frozenset[str]] = set()
-    state: dict[FlowNode, int] = {}  # 1 on the stack, 2 done
-
-    def visit(start: FlowNode) -> None:
-        stack: list[tuple[FlowNode, list[FlowNode]]] = [(start, sorted(flow.get(start, ())))]
-        path = [start]
-        state[start] = 1
-        while stack:
-            node, todo = stack[-1]
-            if not todo:
-                stack.pop()
-                path.pop()
-                state[node] = 2
-                continue
-            nxt = todo.pop(0)
-            if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):]
-                first = min(i for i, (_n, kind) in enumerate(cycle) if kind == "out")
-                cycle = cycle[first:] + cycle[:first]
-                key = frozenset(name for name, _kind in cycle)
-                if key not in seen_sets:
-                    seen_sets.add(key)
-                    loops.append([*cycle, cycle[0]])
-            elif nxt not in state:
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append((nxt, sorted(flow.get(nxt, ()))))
-
-    for node in sorted(flow):
-        if node not in state:
-            visit(node)
-    return loops
+    return BuiltRig(rig, b.net, b.warnings, listeners, feeds, b.links, b.host_linked, stage_flow,
+                    dict(b.used))
