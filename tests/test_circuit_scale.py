@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from signalchain import limits
 from signalchain.api import check_rig
-from signalchain.circuit import mna, spice
+from signalchain.circuit import mna, spice, system
 from signalchain.circuit.spice import (
     TEXT_MAX_CHARS,
     parse_ngspice_output,
@@ -174,7 +174,7 @@ def test_degenerate_netlists_solve(name, method):
     n_cols = len(mna.drive_columns(net)) + len(net.ground_sources)
     assert sol.transfer.shape == (2, len(net.senses), n_cols)
     if name == "one source":  # 1 A into GMIN alone
-        np.testing.assert_allclose(sol.transfer[:, 0, 0], 1.0 / mna.GMIN_S, rtol=1e-12)
+        np.testing.assert_allclose(sol.transfer[:, 0, 0], 1.0 / system.GMIN_S, rtol=1e-12)
 
 
 @pytest.mark.parametrize("method", ["dense", "sparse"])
@@ -266,7 +266,7 @@ def test_the_size_check_comes_before_any_allocation(monkeypatch):
     """A 100,000-node chain is refused without assembling anything."""
     net = Netlist(resistors=[Resistor(f"r{k}", f"n{k}", f"n{k + 1}", 1.0)
                              for k in range(100_000)])
-    monkeypatch.setattr(mna, "_assemble", lambda *a: pytest.fail("assembled"))
+    monkeypatch.setattr(mna, "assemble", lambda *a: pytest.fail("assembled"))
     with pytest.raises(RigTopologyError, match="100001 nodes"):
         mna.solve(net, GRID)
 

@@ -42,14 +42,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from signalchain import limits, units
-from signalchain.arrays import ComplexArray, FloatArray, IntArray, RealArray
+from signalchain import limits
+from signalchain.arrays import ComplexArray, FloatArray, RealArray
+from signalchain.circuit.system import System, assemble
 from signalchain.errors import RigTopologyError, error_at
 from signalchain.schema.budget import over_limit
-from signalchain.wiring.netlist import EARTH, Netlist, Transducer
+from signalchain.wiring.netlist import EARTH, Netlist
 
-GMIN_S = 1e-12
-"""Conductance from every node to earth, as in SPICE, so floating islands stay solvable."""
 DENSE_MAX_UNKNOWNS = 180
 """Largest system (nodes + source currents) solved densely. ``benchmarks/rig_size.py
 --solvers`` puts the crossover at 160-230 unknowns (the bundled examples have 70-150;
@@ -71,11 +70,6 @@ calls that go multi-threaded, which on a busy machine costs ten times the time."
 RHS_BLOCK_BYTES = 4 * 2**20
 """Memory for one block of right-hand sides (and as much again for its residual) in the
 sparse solver."""
-
-
-def transducer_z(t: Transducer, freqs_hz: FloatArray) -> FloatArray:
-    """Impedance of a headphone driver over frequency (:func:`units.impedance_at`)."""
-    return units.impedance_at(t.z_curve, t.z_ohm, freqs_hz)
 
 
 @dataclass
@@ -145,238 +139,6 @@ def check_size(net: Netlist, nodes: list[str] | None = None) -> None:
     raise RigTopologyError([error_at(message, hint=hint, code="limit")])
 
 
-class _Triplets:
-    """Entries of a matrix in the order they are added (duplicates are summed)."""
-
-    def __init__(self) -> None:
-        self.rows: list[int] = []
-        self.cols: list[int] = []
-        self.vals: list[float] = []
-
-    def add(self, row: int, col: int, value: float) -> None:
-        self.rows.append(row)
-        self.cols.append(col)
-        self.vals.append(value)
-
-    def arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
-        return (np.asarray(self.rows, dtype=np.int64), np.asarray(self.cols, dtype=np.int64),
-                np.asarray(self.vals, dtype=float))
-
-    def dense(self, shape: tuple[int, int]) -> FloatArray:
-        """As a dense array, summed in the order added (as ``+=`` one entry at a time)."""
-        out = np.zeros(shape)
-        r, c, v = self.arrays()
-        np.add.at(out, (r, c), v)
-        return out
-
-    def sparse(self, shape: tuple[int, int]) -> sp.csr_matrix:
-        r, c, v = self.arrays()
-        return sp.csr_matrix((v, (r, c)), shape=shape)
-
-
-class _Differences:
-    """Rows ``Σ_k c_k·V(n_k)`` evaluated as ``Σ_k c_k·(V(n_k) − V(n_0)) + (Σ_k c_k)·V(n_0)``.
-
-    Every sense and source constraint is a difference of node voltages (its coefficients
-    sum to zero unless one node is earth); taking the differences first keeps them exact
-    when the nodes sit at large, nearly equal potentials.
-    """
-
-    def __init__(self, rows: list[list[tuple[int, float]]]):
-        node, ref, coeff, row_of = [], [], [], []
-        self.ref_row = np.zeros(len(rows), dtype=np.int64)
-        self.total = np.zeros(len(rows))
-        for r, terms in enumerate(rows):
-            if not terms:
-                continue
-            self.ref_row[r] = terms[0][0]
-            for n, c in terms:
-                node.append(n)
-                ref.append(terms[0][0])
-                coeff.append(c)
-                row_of.append(r)
-                self.total[r] += c
-        self.node = np.asarray(node, dtype=np.int64)
-        self.ref = np.asarray(ref, dtype=np.int64)
-        self.gather = sp.csr_matrix((np.asarray(coeff, dtype=float),
-                                     (np.asarray(row_of, dtype=np.int64),
-                                      np.arange(len(node)))), shape=(len(rows), len(node)))
-
-    def apply(self, x_nodes: ComplexArray) -> ComplexArray:
-        """The rows' values for node voltages ``x_nodes`` (n_nodes, m)."""
-        diff = x_nodes[self.node] - x_nodes[self.ref]
-        return self.gather @ diff + self.total[:, None] * x_nodes[self.ref_row]
-
-
-@dataclass
-class _System:
-    """The MNA system ``(G + jωC + Y_t(f)) x = B``, its branches and its senses ``S x``."""
-
-    n_nodes: int
-    size: int
-    n_columns: int
-    n_drive_columns: int
-    """Drive columns come first; the ground-source columns after them are refined."""
-    g: _Triplets
-    c: _Triplets
-    rhs: _Triplets
-    transducers: list[tuple[int | None, int | None, FloatArray]]
-    """(unknown of a, unknown of b, admittance over frequency) per transducer."""
-    branch_a: IntArray
-    """Node at each two-terminal branch's first end (``n_nodes`` for earth)."""
-    branch_b: IntArray
-    branch_y: ComplexArray
-    """(n_branches, F) admittance of every resistor, capacitor, driver and GMIN."""
-    incidence: sp.csr_matrix
-    """(n_nodes, n_branches): +1 where a branch leaves a node at its first end, -1 at its
-    second."""
-    source_incidence: sp.csr_matrix
-    """(n_nodes, n_sources): source currents in each node's current balance."""
-    constraints: _Differences
-    """Each source's equation, over node voltages."""
-    senses: _Differences
-    n_senses: int
-
-    def residual(self, x: ComplexArray, b: FloatArray | ComplexArray,
-                 freq_index: IntArray | slice) -> ComplexArray:
-        """``b − A(f) x``, each node's current balance summed branch by branch.
-
-        Parameters
-        ----------
-        x : ndarray, complex, shape (size, F', m)
-            Solutions at the frequencies ``freq_index`` picks, for m columns.
-        b : ndarray, shape (size, m) or (size, F', m)
-            Right-hand sides.
-        freq_index : ndarray or slice
-            Which of the system's frequencies ``x`` is at.
-        """
-        n, (size, n_f, m) = self.n_nodes, x.shape
-        x_ext = np.concatenate([x[:n], np.zeros((1, n_f, m), dtype=x.dtype)])
-        currents = (self.branch_y[:, freq_index, None]
-                    * (x_ext[self.branch_a] - x_ext[self.branch_b]))
-        r = np.empty(x.shape, dtype=complex)  # C order, so ``flat`` is a view
-        r[...] = b if b.ndim == 3 else b[:, None, :]
-        flat = r.reshape(size, n_f * m)
-        flat[:n] -= (self.incidence @ currents.reshape(len(self.branch_a), n_f * m)
-                     + self.source_incidence @ x[n:].reshape(size - n, n_f * m))
-        flat[n:] -= self.constraints.apply(x[:n].reshape(n, n_f * m))
-        return r
-
-
-def _assemble(net: Netlist, index: dict[str, int], freqs: FloatArray,
-              columns: list[str]) -> _System:
-    n_nodes = len(index)
-    vsources = [(d.pos, d.neg) for d in net.drives] + [
-        (g.pos, g.neg) for g in net.ground_sources if g.kind == "voltage"]
-    size = n_nodes + len(vsources) + len(net.vcvs)
-    w = 2.0 * np.pi * freqs
-    g_t, c_t, rhs_t = _Triplets(), _Triplets(), _Triplets()
-    for i in range(n_nodes):
-        g_t.add(i, i, GMIN_S)
-    branch_a: list[int] = []
-    branch_b: list[int] = []
-    branch_y: list[ComplexArray] = []
-
-    def stamp(trip: _Triplets, a: str, b: str, y: float, y_f: ComplexArray) -> None:
-        ia, ib = index.get(a), index.get(b)
-        branch_a.append(n_nodes if ia is None else ia)
-        branch_b.append(n_nodes if ib is None else ib)
-        branch_y.append(y_f)
-        if ia is not None:
-            trip.add(ia, ia, y)
-        if ib is not None:
-            trip.add(ib, ib, y)
-        if ia is not None and ib is not None:
-            trip.add(ia, ib, -y)
-            trip.add(ib, ia, -y)
-
-    for r in net.resistors:
-        stamp(g_t, r.a, r.b, 1.0 / r.ohm, np.full(len(freqs), 1.0 / r.ohm, dtype=complex))
-    for c in net.capacitors:
-        stamp(c_t, c.a, c.b, c.farad, 1j * w * c.farad)
-    transducers = []
-    for t in net.transducers:
-        y_t = 1.0 / transducer_z(t, freqs)
-        transducers.append((index.get(t.a), index.get(t.b), y_t))
-        branch_a.append(index.get(t.a, n_nodes))
-        branch_b.append(index.get(t.b, n_nodes))
-        branch_y.append(y_t.astype(complex))
-    gmin = np.full(len(freqs), GMIN_S, dtype=complex)
-    branch_a += range(n_nodes)
-    branch_b += [n_nodes] * n_nodes
-    branch_y += [gmin] * n_nodes
-
-    constraint_rows: list[list[tuple[int, float]]] = []
-    src_rows: list[int] = []
-    src_cols: list[int] = []
-    src_vals: list[float] = []
-
-    def incidence(row: int, node: str, sign: float, terms: list[tuple[int, float]]) -> None:
-        if node in index:
-            g_t.add(index[node], row, sign)
-            g_t.add(row, index[node], sign)
-            src_rows.append(index[node])
-            src_cols.append(row - n_nodes)
-            src_vals.append(sign)
-            terms.append((index[node], sign))
-
-    row = n_nodes
-    for pos, neg in vsources:
-        terms: list[tuple[int, float]] = []
-        incidence(row, pos, 1.0, terms)
-        incidence(row, neg, -1.0, terms)
-        constraint_rows.append(terms)
-        row += 1
-    for v in net.vcvs:
-        terms = []
-        incidence(row, v.out_p, 1.0, terms)
-        incidence(row, v.out_n, -1.0, terms)
-        if v.ctl_p in index:
-            g_t.add(row, index[v.ctl_p], -v.gain)
-            terms.append((index[v.ctl_p], -v.gain))
-        if v.ctl_n in index:
-            g_t.add(row, index[v.ctl_n], v.gain)
-            terms.append((index[v.ctl_n], v.gain))
-        constraint_rows.append(terms)
-        row += 1
-
-    col_index = {c: i for i, c in enumerate(columns)}
-    for k, d in enumerate(net.drives):
-        rhs_t.add(n_nodes + k, col_index[f"{d.stage}:{d.role}"], d.coeff)
-    vrow = n_nodes + len(net.drives)
-    for j, g in enumerate(net.ground_sources):
-        col = len(columns) + j
-        if g.kind == "voltage":
-            rhs_t.add(vrow, col, g.amplitude)
-            vrow += 1
-        else:
-            if g.pos in index:
-                rhs_t.add(index[g.pos], col, g.amplitude)
-            if g.neg in index:
-                rhs_t.add(index[g.neg], col, -g.amplitude)
-    sense_rows = [[(index[node], coeff) for node, coeff in s.terms if node in index]
-                  for s in net.senses]
-
-    a_arr = np.asarray(branch_a, dtype=np.int64)
-    b_arr = np.asarray(branch_b, dtype=np.int64)
-    n_br = len(a_arr)
-    inc_rows = np.concatenate([a_arr, b_arr])
-    inc_cols = np.concatenate([np.arange(n_br), np.arange(n_br)])
-    inc_vals = np.concatenate([np.ones(n_br), -np.ones(n_br)])
-    on_node = inc_rows < n_nodes
-    inc = sp.csr_matrix((inc_vals[on_node], (inc_rows[on_node], inc_cols[on_node])),
-                        shape=(n_nodes, n_br))
-    return _System(
-        n_nodes=n_nodes, size=size, n_columns=len(columns) + len(net.ground_sources),
-        n_drive_columns=len(columns),
-        g=g_t, c=c_t, rhs=rhs_t, transducers=transducers, branch_a=a_arr, branch_b=b_arr,
-        branch_y=np.array(branch_y).reshape(n_br, len(freqs)), incidence=inc,
-        source_incidence=sp.csr_matrix((src_vals, (src_rows, src_cols)),
-                                       shape=(n_nodes, size - n_nodes)),
-        constraints=_Differences(constraint_rows),
-        senses=_Differences(sense_rows), n_senses=len(net.senses))
-
-
 def _real_matmul(a: RealArray, z: ComplexArray) -> ComplexArray:
     """``a @ z`` for real ``a`` and complex ``z``.
 
@@ -386,7 +148,7 @@ def _real_matmul(a: RealArray, z: ComplexArray) -> ComplexArray:
     return (a @ z.real) + 1j * (a @ z.imag)
 
 
-def _solve_dense(s: _System, freqs: FloatArray, keep_nodes: bool
+def _solve_dense(s: System, freqs: FloatArray, keep_nodes: bool
                  ) -> tuple[ComplexArray, ComplexArray | None]:
     """Kron-reduce the resistor-only nodes, then dense solves batched over frequency."""
     size, n_nodes, n_f = s.size, s.n_nodes, len(freqs)
@@ -467,7 +229,7 @@ def _solve_dense(s: _System, freqs: FloatArray, keep_nodes: bool
             x[:n_nodes].transpose(1, 0, 2) if keep_nodes else None)
 
 
-def _solve_sparse(s: _System, freqs: FloatArray, keep_nodes: bool
+def _solve_sparse(s: System, freqs: FloatArray, keep_nodes: bool
                   ) -> tuple[ComplexArray, ComplexArray | None]:
     """A sparse LU per frequency, solved for the columns in blocks, reading only the senses.
 
@@ -563,7 +325,7 @@ def solve(net: Netlist, freqs_hz: FloatArray, keep_nodes: bool = False,
     nodes = [n for n in all_nodes if n != EARTH]
     index = {n: i for i, n in enumerate(nodes)}
     columns = drive_columns(net)
-    system = _assemble(net, index, freqs, columns)
+    system = assemble(net, index, freqs, columns)
     dense = method == "dense" or (method == "auto" and system.size <= DENSE_MAX_UNKNOWNS)
     transfer, node_voltages = (_solve_dense if dense else _solve_sparse)(system, freqs,
                                                                          keep_nodes)

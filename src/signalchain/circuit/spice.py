@@ -22,7 +22,7 @@ import unicodedata
 
 import numpy as np
 
-from signalchain.circuit.mna import GMIN_S, transducer_z
+from signalchain.circuit.system import GMIN_S, transducer_z
 from signalchain.wiring.netlist import EARTH, Netlist
 
 _UNSAFE_TEXT = re.compile(r"[^A-Za-z0-9 _.,:/+-]")
