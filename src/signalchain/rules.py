@@ -41,32 +41,49 @@ def _leak(c: ChannelAtEar, top: float) -> dict[str, Any]:
     return {"channel": c.channel, "spl_db": c.spl_db, "down_db": top - c.spl_db}
 
 
+_Heard = dict[str, dict[str, ChannelAtEar]]
+"""Ear side → program channel → what of it that ear hears."""
+
+
+def _missing(lf: ListenerFigures, ch: str, top: float) -> Finding:
+    leaks = [{"side": s, **_leak(c, top)} for s in lf.ears for c in lf.crosstalk_at(s)
+             if c.channel == ch]
+    return _finding("missing-channel", "error", lf.id, channel=ch, crosstalk=tuple(leaks))
+
+
+def _one_ear(lf: ListenerFigures, at: _Heard, ch: str, side: str, top: float
+             ) -> Finding | None:
+    other = "right" if side == "left" else "left"
+    if other not in at or at[other]:
+        return None  # the other ear hears another channel: not one-ear listening
+    return _finding("one-ear", "error", lf.id, channel=ch, side=side, other=other,
+                    spl_db=at[side][ch].spl_db,
+                    crosstalk=tuple(_leak(c, top) for c in lf.crosstalk_at(other)),
+                    other_noise_spl_dba=lf.ears[other].noise_spl_dba)
+
+
+def _antiphase(lf: ListenerFigures, at: _Heard, ch: str) -> Finding | None:
+    left, right = at["left"][ch], at["right"][ch]
+    if left.polarity == right.polarity or abs(left.spl_db - right.spl_db) >= ANTIPHASE_WINDOW_DB:
+        return None
+    return _finding("antiphase", "error", lf.id, channel=ch, left_spl_db=left.spl_db,
+                    right_spl_db=right.spl_db)
+
+
 def channel_findings(lf: ListenerFigures, sources: Sequence[str]) -> list[Finding]:
     """``missing-channel``, ``one-ear`` and ``antiphase`` for one listener."""
-    out: list[Finding] = []
-    at = {side: {c.channel: c for c in lf.program_at(side)} for side in lf.ears}
+    out: list[Finding | None] = []
+    at: _Heard = {side: {c.channel: c for c in lf.program_at(side)} for side in lf.ears}
     top = lf.program_spl_db
     for ch in sources:
         sides = [s for s in at if ch in at[s]]
         if not sides:
-            leaks = [{"side": s, **_leak(c, top)} for s in lf.ears for c in lf.crosstalk_at(s)
-                     if c.channel == ch]
-            out.append(_finding("missing-channel", "error", lf.id, channel=ch,
-                                crosstalk=tuple(leaks)))
+            out.append(_missing(lf, ch, top))
         elif len(sides) == 1:
-            other = "right" if sides[0] == "left" else "left"
-            if other in at and not at[other]:
-                out.append(_finding(
-                    "one-ear", "error", lf.id, channel=ch, side=sides[0], other=other,
-                    spl_db=at[sides[0]][ch].spl_db,
-                    crosstalk=tuple(_leak(c, top) for c in lf.crosstalk_at(other)),
-                    other_noise_spl_dba=lf.ears[other].noise_spl_dba))
-        elif at["left"][ch].polarity != at["right"][ch].polarity:
-            left, right = at["left"][ch].spl_db, at["right"][ch].spl_db
-            if abs(left - right) < ANTIPHASE_WINDOW_DB:
-                out.append(_finding("antiphase", "error", lf.id, channel=ch,
-                                    left_spl_db=left, right_spl_db=right))
-    return out
+            out.append(_one_ear(lf, at, ch, sides[0], top))
+        else:
+            out.append(_antiphase(lf, at, ch))
+    return [f for f in out if f is not None]
 
 
 def level_findings(lf: ListenerFigures, loudest_spl_db: float,
