@@ -47,7 +47,7 @@ class Environment(Strict):
     ground_offset_v: GroundOffsetV = Field(default=0.01, description=doc(
         "ground-potential difference between two outlets at the mains fundamental (default "
         "10 mV: between 'a few millivolts' on one strip and 'a few volts' between distant "
-        "outlets, electrical.md §2)", GroundOffsetV))
+        "outlets; see docs/physics.md, hum)", GroundOffsetV))
     hum_harmonics_db: dict[int, HarmonicDb] = Field(
         default_factory=lambda: {1: 0.0, 2: -20.0, 3: -10.0, 5: -16.0, 7: -22.0, 9: -28.0},
         description=doc("level of each mains harmonic (order 1..30) in the ground voltage, "
