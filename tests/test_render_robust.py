@@ -32,7 +32,7 @@ from signalchain.cli import app
 from signalchain.errors import OutputExistsError, ProgramError, RigError, UsageError
 from signalchain.evaluate import evaluate
 from signalchain.graph import compile_rig
-from signalchain.render import run
+from signalchain.render import output, run
 from signalchain.render.engine import Renderer
 from signalchain.render.programs import REFERENCE_RMS, ProgramPolicy, open_program
 from signalchain.render.run import RenderOutputError, RenderStopped, output_files, render
@@ -613,7 +613,7 @@ def test_read_only_out_dir_for_real(runner, tmp_path):
 
 
 def test_disk_full(runner, tmp_path, monkeypatch):
-    real_write = run._write_all
+    real_write = output._write_all
     calls = []
 
     def fill_up(fd, data):
@@ -622,7 +622,7 @@ def test_disk_full(runner, tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_write(fd, data)
 
-    monkeypatch.setattr(run, "_write_all", fill_up)
+    monkeypatch.setattr(output, "_write_all", fill_up)
     out = tmp_path / "out"
     r = run_cli(runner, "render", EX1, "--out", out, "--seconds", "3")
     assert r.exit_code == 1, r.output

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from signalchain.errors import RigError, error_at
 from signalchain.io import write_text_atomic
-from signalchain.render.run import check_output_dir
+from signalchain.render.output import check_output_dir
 from signalchain.report.simulate import evaluation_json
 from signalchain.results import Evaluation
 from signalchain.rig import Rig

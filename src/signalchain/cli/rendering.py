@@ -55,8 +55,9 @@ def render(
     """Render what each listener hears into audio files (and summary.json)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from signalchain.render.output import check_output_dir
     from signalchain.render.programs import ProgramPolicy, open_program, seconds_problem
-    from signalchain.render.run import RenderStopped, check_output_dir, seed_problem
+    from signalchain.render.run import RenderStopped, seed_problem
     from signalchain.render.run import render as do_render
 
     bad = [p for p in (seconds_problem(seconds), seed_problem(seed)) if p is not None]
