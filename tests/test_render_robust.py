@@ -668,7 +668,7 @@ def test_wav_files_read_back_and_rf64_when_large(tmp_path, ex1_graph, monkeypatc
     graph, _ = ex1_graph
     render(graph, graph.knob_positions, open_program("builtin:music", 48000, 0.5),
            tmp_path / "riff", seed=1)
-    monkeypatch.setattr(run, "_RIFF_MAX", 1000)
+    monkeypatch.setattr(output, "_RIFF_MAX", 1000)
     render(graph, graph.knob_positions, open_program("builtin:music", 48000, 0.5),
            tmp_path / "rf64", seed=1)
     riff, fs = sf.read(str(tmp_path / "riff" / "bob.wav"), dtype="float32")
