@@ -259,7 +259,7 @@ class _Builder:
             else:
                 self._plug(index, conn, loc, path)
 
-    def _cable(self, index: int, conn: CableConnection, loc: Location, path: str) -> None:
+    def _cable_spec(self, index: int, conn: CableConnection, path: str) -> CableSpec | None:
         spec = self.rig.catalog.cable(conn.cable)
         if spec is None:
             close = self.rig.catalog.close_matches(conn.cable, kinds=(CableSpec,))
@@ -269,30 +269,37 @@ class _Builder:
                                         self.rig.doc.value_location(("connections", index,
                                                                      "cable")),
                                         path=path + ".cable", hint=hint, code="unknown-id"))
-            return
+        return spec
+
+    def _cable_ends(self, conn: CableConnection, spec: CableSpec, loc: Location, path: str
+                    ) -> dict[str, EndRef] | None:
+        """The cable's ends as plugged (end name → port), or None after an error."""
         names = list(spec.ends)
         if isinstance(conn.ends, list):
-            if len(conn.ends) != len(names):
-                self.errors.append(error_at(
-                    f"{conn.cable} has {len(names)} ends ({', '.join(names)}) but "
-                    f"{len(conn.ends)} are given", loc, path=path + ".ends",
-                    hint=f"list {len(names)} ports, or name the ends: "
-                    f"ends: {{{', '.join(n + ': dev.port' for n in names)}}}",
-                    code="cable-ends"))
-                return
-            plugged: dict[str, EndRef] = dict(zip(names, conn.ends, strict=True))
-        else:
-            unknown = [k for k in conn.ends if k not in spec.ends]
-            if unknown:
-                self.errors.append(error_at(
-                    f"{conn.cable} has no end {unknown[0]!r} (its ends: {', '.join(names)})", loc,
-                    path=path + ".ends", code="cable-ends"))
-                return
-            plugged = dict(conn.ends)
-            for missing in (n for n in names if n not in plugged):
-                self.warnings.append(warning_at(f"end {missing!r} of {conn.cable} is not "
-                                                "plugged in", loc, path=path,
-                                                code="loose-end"))
+            if len(conn.ends) == len(names):
+                return dict(zip(names, conn.ends, strict=True))
+            self.errors.append(error_at(
+                f"{conn.cable} has {len(names)} ends ({', '.join(names)}) but "
+                f"{len(conn.ends)} are given", loc, path=path + ".ends",
+                hint=f"list {len(names)} ports, or name the ends: "
+                f"ends: {{{', '.join(n + ': dev.port' for n in names)}}}", code="cable-ends"))
+            return None
+        unknown = [k for k in conn.ends if k not in spec.ends]
+        if unknown:
+            self.errors.append(error_at(
+                f"{conn.cable} has no end {unknown[0]!r} (its ends: {', '.join(names)})", loc,
+                path=path + ".ends", code="cable-ends"))
+            return None
+        for missing in (n for n in names if n not in conn.ends):
+            self.warnings.append(warning_at(f"end {missing!r} of {conn.cable} is not "
+                                            "plugged in", loc, path=path, code="loose-end"))
+        return dict(conn.ends)
+
+    def _cable(self, index: int, conn: CableConnection, loc: Location, path: str) -> None:
+        spec = self._cable_spec(index, conn, path)
+        plugged = None if spec is None else self._cable_ends(conn, spec, loc, path)
+        if spec is None or plugged is None:
+            return
         length = spec.default_length_m if (spec.fixed_length or conn.length is None) \
             else conn.length
         tag = f"c{index + 1}"
