@@ -21,8 +21,9 @@ CHANNEL_COLOURS = {"L": "#1f6fd1", "R": "#d1331f"}
 BOTH_COLOUR = "#7a3fb8"
 NONE_COLOUR = "#8a8f98"
 OTHER_COLOUR = "#2b8a3e"
-WIDTH, HEIGHT = 560, 200
-CARD_W, CARD_H = 200, 176
+WIDTH = 640
+CARD_W = 250
+LINE_PX = 21
 
 
 def channel_colour(channels: list[str]) -> str:
@@ -32,6 +33,10 @@ def channel_colour(channels: list[str]) -> str:
     if len(channels) == 1:
         return CHANNEL_COLOURS.get(channels[0], OTHER_COLOUR)
     return BOTH_COLOUR
+
+
+def _heard(program: list[ChannelAtEar]) -> str:
+    return " + ".join(c.channel for c in program) or "nothing"
 
 
 def _level(value: float, audible_from: float) -> str:
@@ -44,15 +49,17 @@ def _level(value: float, audible_from: float) -> str:
 
 def _arrival(c: ChannelAtEar) -> tuple[str, str]:
     sign = "inverted" if c.polarity < 0 else "in phase"
-    kind = " crosstalk" if c.crosstalk else ""
-    return f"{c.channel}{kind}: {c.spl_db:.1f} dB SPL, {sign}", (
+    if c.crosstalk:
+        return f"{c.channel} leaks: {c.spl_db:.1f} dB SPL, {sign}", "#5b6470"
+    return f"{c.channel}: {c.spl_db:.1f} dB SPL, {sign}", (
         "#b00020" if c.polarity < 0 else "#1d232b")
 
 
-def _card(x: float, side: str, ear: EarFigures, program: list[ChannelAtEar],
-          crosstalk: list[ChannelAtEar]) -> list[str]:
+def _lines(side: str, ear: EarFigures, program: list[ChannelAtEar],
+           crosstalk: list[ChannelAtEar]) -> list[tuple[str, str, str]]:
+    """(text, colour, weight) of each line of one ear's card."""
     colour = channel_colour([c.channel for c in program])
-    heard = " + ".join(c.channel for c in program) or "nothing"
+    heard = _heard(program)
     lines: list[tuple[str, str, str]] = [(f"{side.title()} ear hears {heard}", colour, "700")]
     lines += [(*_arrival(c), "400") for c in program]
     lines += [(*_arrival(c), "400") for c in crosstalk[:2]]
@@ -60,29 +67,35 @@ def _card(x: float, side: str, ear: EarFigures, program: list[ChannelAtEar],
                   "#1d232b" if ear.noise_audible else "#5b6470", "400"))
     lines.append((f"hum {_level(ear.hum_spl_dba, th.HUM_AUDIBLE_DBA)}",
                   "#1d232b" if ear.hum_audible else "#5b6470", "400"))
+    return lines
+
+
+def _card(x: float, side: str, heard: str, lines: list[tuple[str, str, str]],
+          height: float) -> list[str]:
+    colour = lines[0][1]
     out = [f'<g class="ear" data-side="{side}" data-heard={quoteattr(heard)}>',
-           f'<rect x="{x:.0f}" y="12" width="{CARD_W}" height="{CARD_H}" rx="10" '
+           f'<rect x="{x:.0f}" y="8" width="{CARD_W}" height="{height:.0f}" rx="10" '
            f'fill="#ffffff" stroke="{colour}" stroke-width="2.5"/>']
     for i, (text, fill, weight) in enumerate(lines):
-        out.append(f'<text x="{x + 12:.0f}" y="{38 + 22 * i}" fill="{fill}" '
+        out.append(f'<text x="{x + 12:.0f}" y="{32 + LINE_PX * i}" fill="{fill}" '
                    f'font-weight="{weight}" font-size="13">{escape(text)}</text>')
     out.append("</g>")
     return out
 
 
-def _head(cx: float, left: str, right: str) -> list[str]:
+def _head(cx: float, cy: float, left: str, right: str) -> list[str]:
     """A head from above (nose up) with its two ears filled in their channel's colour."""
     return [
         '<g class="head">',
-        f'<ellipse cx="{cx - 44:.0f}" cy="100" rx="9" ry="18" fill="{left}"/>',
-        f'<ellipse cx="{cx + 44:.0f}" cy="100" rx="9" ry="18" fill="{right}"/>',
-        f'<circle cx="{cx:.0f}" cy="100" r="42" fill="#f3ede6" stroke="#8a8f98" '
+        f'<ellipse cx="{cx - 44:.0f}" cy="{cy:.0f}" rx="9" ry="18" fill="{left}"/>',
+        f'<ellipse cx="{cx + 44:.0f}" cy="{cy:.0f}" rx="9" ry="18" fill="{right}"/>',
+        f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="42" fill="#f3ede6" stroke="#8a8f98" '
         'stroke-width="1.5"/>',
-        f'<path d="M{cx - 8:.0f},60 L{cx:.0f},48 L{cx + 8:.0f},60" fill="#f3ede6" '
-        'stroke="#8a8f98" stroke-width="1.5"/>',
-        f'<text x="{cx - 30:.0f}" y="105" font-size="15" font-weight="700" '
+        f'<path d="M{cx - 8:.0f},{cy - 40:.0f} L{cx:.0f},{cy - 52:.0f} L{cx + 8:.0f},'
+        f'{cy - 40:.0f}" fill="#f3ede6" stroke="#8a8f98" stroke-width="1.5"/>',
+        f'<text x="{cx - 30:.0f}" y="{cy + 5:.0f}" font-size="15" font-weight="700" '
         f'fill="{left}">L</text>',
-        f'<text x="{cx + 21:.0f}" y="105" font-size="15" font-weight="700" '
+        f'<text x="{cx + 21:.0f}" y="{cy + 5:.0f}" font-size="15" font-weight="700" '
         f'fill="{right}">R</text>',
         "</g>",
     ]
@@ -102,14 +115,16 @@ def ears_svg(lf: ListenerFigures) -> str:
         An ``<svg>`` element without an XML prolog; its text is escaped.
     """
     sides = {side: (lf.program_at(side), lf.crosstalk_at(side)) for side in ("left", "right")}
-    colours = {side: channel_colour([c.channel for c in prog]) for side, (prog, _x)
-               in sides.items()}
+    lines = {side: _lines(side, lf.ears[side], *sides[side]) for side in sides}
+    card_h = 18 + LINE_PX * max(len(v) for v in lines.values())
+    height = card_h + 16
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ears" viewBox="0 0 {WIDTH} '
-             f'{HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
+             f'{height}" width="{WIDTH}" height="{height}" role="img" '
              f'aria-label={quoteattr("what each ear of " + lf.id + " hears")} '
              'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">']
-    parts += _card(8, "left", lf.ears["left"], *sides["left"])
-    parts += _head(WIDTH / 2, colours["left"], colours["right"])
-    parts += _card(WIDTH - CARD_W - 8, "right", lf.ears["right"], *sides["right"])
+    parts += _card(8, "left", _heard(sides["left"][0]), lines["left"], card_h)
+    parts += _head(WIDTH / 2, 8 + card_h / 2 + 6, lines["left"][0][1], lines["right"][0][1])
+    parts += _card(WIDTH - CARD_W - 8, "right", _heard(sides["right"][0]), lines["right"],
+                   card_h)
     parts.append("</svg>")
     return "\n".join(parts)
