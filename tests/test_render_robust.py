@@ -442,7 +442,7 @@ def test_plain_ids_make_plain_files(ex1_graph):
 @pytest.mark.parametrize("signo", [signal.SIGUSR1, signal.SIGHUP, signal.SIGTERM,
                                    signal.SIGALRM])
 def test_a_signal_mid_render_removes_everything_and_restores_handlers(tmp_path, ex1_graph,
-                                                                      signo):
+                                                                      signo, request):
     graph, _ = ex1_graph
     seen = []
 
@@ -450,8 +450,10 @@ def test_a_signal_mid_render_removes_everything_and_restores_handlers(tmp_path, 
         seen.append(temp_files(tmp_path / "out"))
         os.kill(os.getpid(), signo)  # default action: end the process
 
+    inherited = signal.signal(signo, signal.SIG_DFL)  # nohup, for one, ignores SIGHUP
     before = signal.getsignal(signo)
     assert before == signal.SIG_DFL
+    request.addfinalizer(lambda: signal.signal(signo, inherited))
     with pytest.raises(RenderStopped) as info:
         render(graph, graph.knob_positions, open_program("builtin:music", 48000, 3.0),
                tmp_path / "out", progress=progress)

@@ -1,18 +1,23 @@
-"""The bill of materials: the cables and adapters a set of connections needs.
+"""The bill of materials and the cable schedule: the cables and adapters connections need.
 
-One model for every front end: ``advise`` lists it per method, and its JSON form is
-``{"item", "name", "count", "in_box", "to_buy", "notes"}`` (made in :mod:`signalchain.report`,
-like every sentence, including the notes).
+One model for every front end: ``advise`` lists the BOM per method; ``bom`` and the report
+list the rig as written as a cable schedule (:func:`cable_schedule`: one row per connection,
+with its ID, its ends and what is plugged between) and the same BOM. Their JSON and table
+forms are made in :mod:`signalchain.report`, like every sentence, including the notes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from signalchain.catalog import Catalog
+from signalchain.refs import PortRef
 from signalchain.wiring.resolve import ResolvedDevice
+
+if TYPE_CHECKING:
+    from signalchain.rig import CableInfo, Rig
 
 BomNoteCode = Literal["length", "in-box", "for-plug"]
 """Why an item is listed: a cable's ``length`` as written, an adapter that comes ``in-box``
@@ -150,4 +155,129 @@ def items_to_buy(bom: Iterable[BomItem]) -> int:
     return sum(i.to_buy for i in bom)
 
 
-__all__ = ["BomItem", "BomNote", "BomNoteCode", "bill_of_materials", "items_to_buy"]
+Supply = Literal["buy", "in-box", "attached"]
+"""Where an item comes from: to ``buy`` (or find), ``in-box`` with the headphones, or
+``attached`` to a device (the headphones' own cord)."""
+
+
+@dataclass(frozen=True)
+class ScheduleEnd:
+    """One end of a connection: the plug, the adapters after it, and the port it goes into.
+
+    Attributes
+    ----------
+    port : PortRef
+        The device port at this end (``scarlett.headphones``).
+    connector, gender : str
+        The cable's (or cord's) own connector at this end and its gender; ``attached``
+        (and no gender) at the device end of a device's own cord.
+    adapters : tuple of (str, Supply)
+        Adapter catalog ids from the plug towards the port, and where each comes from.
+    port_connector, port_gender : str
+        The port's connector and gender (what the last adapter, or the plug, goes into).
+    direction : str
+        The port's direction (``out`` where the signal comes from, ``in``, ``host``).
+    """
+
+    port: PortRef
+    connector: str
+    gender: str
+    adapters: tuple[tuple[str, Supply], ...]
+    port_connector: str
+    port_gender: str
+    direction: str
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One connection of the rig as written.
+
+    Attributes
+    ----------
+    cable_id : str
+        ``C01``, ``C02`` … in the order of the rig file's connections.
+    item : str or None
+        The cable's catalog id; None for a device's own cord plugged straight in.
+    name : str
+        The cable's catalog name, or the device whose cord it is.
+    length_m : float or None
+        The cable's length (None for a cord of unknown length).
+    ends : tuple of ScheduleEnd
+        In the cable's end order (a cord: the device it is attached to, then the socket
+        its plug goes into).
+    supply : Supply
+        Where the cable itself comes from.
+    """
+
+    cable_id: str
+    item: str | None
+    name: str
+    length_m: float | None
+    ends: tuple[ScheduleEnd, ...]
+    supply: Supply
+
+
+@dataclass(frozen=True)
+class CableSchedule:
+    """The rig's connections as a schedule, and the BOM they add up to."""
+
+    rig: str
+    rows: tuple[ScheduleRow, ...]
+    bom: tuple[BomItem, ...]
+
+
+def _adapters(vias: Iterable[str], boxed: str | None) -> tuple[tuple[str, Supply], ...]:
+    return tuple((a, "in-box" if a == boxed else "buy") for a in vias)
+
+
+def _row(rig: Rig, info: CableInfo) -> ScheduleRow:
+    """A connection (from :meth:`Rig.topology`) as a schedule row."""
+    from signalchain.schema.rig import CableConnection
+
+    conn = rig.spec.connections[info.index]
+    ports = {str(p): p for p in info.ports}
+
+    def port_spec(ref: PortRef) -> Any:
+        return rig.resolved.devices[ref.device].spec.ports[ref.port]
+
+    if isinstance(conn, CableConnection):
+        spec = rig.catalog.cable(conn.cable)
+        assert spec is not None  # the rig is built: its cables exist
+        named = conn.ends if isinstance(conn.ends, Mapping) else dict(
+            zip(spec.ends, conn.ends, strict=True))
+        ends = tuple(ScheduleEnd(
+            ports[ref.port], spec.ends[end].connector, spec.ends[end].gender,
+            _adapters(ref.via, None), port_spec(ports[ref.port]).connector,
+            port_spec(ports[ref.port]).gender, port_spec(ports[ref.port]).direction)
+            for end, ref in named.items())
+        return ScheduleRow(info.cable_id, conn.cable, spec.name or conn.cable, info.length_m,
+                           ends, "buy")
+    plug, into = info.ports
+    dev = rig.resolved.devices[plug.device]
+    boxed = dev.spec.headphones.adapter_included if dev.spec.headphones else None
+    cord, socket = port_spec(plug), port_spec(into)
+    ends = (ScheduleEnd(plug, "attached", "", (), cord.connector, cord.gender, cord.direction),
+            ScheduleEnd(into, cord.connector, cord.gender, _adapters(info.adapters, boxed),
+                        socket.connector, socket.gender, socket.direction))
+    return ScheduleRow(info.cable_id, None, dev.spec.name or dev.name, None, ends, "attached")
+
+
+def cable_schedule(rig: Rig) -> CableSchedule:
+    """Every connection of the rig as written, and the BOM of its cables and adapters.
+
+    The BOM counts every cable (``cable:``, the USB cable included) and every adapter
+    (``via:``), as :func:`bill_of_materials` does; devices and the headphones' own cords are
+    not in it.
+
+    Parameters
+    ----------
+    rig : Rig
+        A rig that plugs together.
+    """
+    rows = tuple(_row(rig, info) for info in rig.topology().cables)
+    bom = bill_of_materials(rig.spec.connections, rig.catalog, rig.resolved.devices)
+    return CableSchedule(rig.name, rows, bom)
+
+
+__all__ = ["BomItem", "BomNote", "BomNoteCode", "CableSchedule", "ScheduleEnd", "ScheduleRow",
+           "Supply", "bill_of_materials", "cable_schedule", "items_to_buy"]

@@ -8,7 +8,13 @@ files that cannot be read or written), 2 usage error, 3 internal error (a bug),
 from __future__ import annotations
 
 # importing the command modules registers their commands on the app
-from signalchain.cli import catalog_commands, checks, planning, rendering  # noqa: F401
+from signalchain.cli import (  # noqa: F401
+    bom_command,
+    catalog_commands,
+    checks,
+    planning,
+    rendering,
+)
 from signalchain.cli.app import app, catalog_app
 
 __all__ = ["app", "catalog_app", "main"]

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from signalchain.cli.app import app, catalog_app
-from signalchain.cli.common import CatalogOpt, JsonOpt, catalog_for, guarded, out, print_json
+from signalchain.cli.common import (
+    CatalogOpt,
+    FormatOpt,
+    JsonOpt,
+    catalog_for,
+    guarded,
+    out,
+    print_json,
+    print_table,
+)
 from signalchain.errors import Diagnostic, UsageError
 
 
@@ -26,10 +35,11 @@ def catalog_list(
     kind: Annotated[str | None, typer.Option(help="interface, amp, headphones, computer, "
                                              "splitter, cable or adapter")] = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = "table",
     catalog: CatalogOpt = None,
 ) -> None:
     """List catalog entries (bundled and your own, with where each comes from)."""
-    from signalchain.report.catalog import catalog_rows, catalog_table
+    from signalchain.report.catalog import catalog_cells, catalog_rows, catalog_table
 
     cat = catalog_for(catalog)
     kinds = sorted({e.kind for e in cat.entries.values()})
@@ -39,8 +49,10 @@ def catalog_list(
     rows = catalog_rows(cat, kind)
     if as_json:
         print_json(rows)
+    elif fmt != "table":
+        print_table(fmt, *catalog_cells(rows))
     else:
-        out.print(catalog_table(rows))
+        out.print(catalog_table(rows, out.width))
 
 
 @catalog_app.command("show")

@@ -7,7 +7,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -29,7 +29,19 @@ _ClickException: Any = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
-out = SafeConsole(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+def _piped_width() -> int | None:
+    """The width of output: ``COLUMNS`` when set, else rich's own choice.
+
+    Rich's own choice is the terminal's width, or 80 when there is no terminal.
+    """
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    return columns if 20 <= columns <= 1000 else None
+
+
+out = SafeConsole(highlight=False, soft_wrap=False, width=_piped_width())
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -180,3 +192,19 @@ def reported_invalid(rig: Path, as_json: bool, junit: Path | None) -> Iterator[N
             print_json(diagnostics_json(exc.diagnostics))
             raise typer.Exit(1) from None
         raise
+
+
+FormatOpt = Annotated[str, typer.Option(
+    "--format", metavar="table|md|csv|tsv", help="the table for a terminal (default), or as "
+    "Markdown, CSV or TSV for documents and spreadsheets")]
+
+
+def print_table(fmt: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Print a table as Markdown, CSV or TSV (``--format``); a usage error for others."""
+    from signalchain.report.tables import TABLE_FORMATS, render_text
+
+    plain = next((f for f in TABLE_FORMATS if f == fmt and f != "table"), None)
+    if plain is None:
+        raise UsageError([Diagnostic("error", f"--format {fmt!r}: valid are "
+                                     f"{', '.join(TABLE_FORMATS)}", code="bad-option")])
+    sys.stdout.write(render_text(plain, header, rows))

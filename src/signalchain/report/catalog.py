@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -11,6 +12,7 @@ from rich.text import Text
 from signalchain.catalog.files import Entry
 from signalchain.catalog.store import BUNDLED, Catalog, Override
 from signalchain.report.common import cells
+from signalchain.report.tables import to_rich
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.device import DeviceSpec, PortSpec
 from signalchain.schema.provenance import classify, numeric_leaves
@@ -62,18 +64,37 @@ def catalog_rows(catalog: Catalog, kind: str | None = None) -> list[dict[str, An
     return rows
 
 
-def catalog_table(rows: list[dict[str, Any]]) -> Table:
-    """A table of catalog rows (with an origin column if any entry is not bundled)."""
-    table = Table(title=f"catalog ({len(rows)} entries)", title_justify="left")
+def catalog_cells(rows: list[dict[str, Any]]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Header and text cells of catalog rows (an origin column if any entry is not bundled)."""
     # the origin column appears once there is something besides the bundled catalog
     mine = any(r["origin"] != BUNDLED for r in rows)
-    for col in ("id", "kind", "name", "summary", "sourced", "assumed", *(["origin"] * mine)):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        origin = [r["origin"]] if mine else []
-        table.add_row(*cells(r["id"], r["kind"], r["name"], r["summary"], r["sourced_values"],
-                             r["assumed_values"], *origin))
-    return table
+    header = ("id", "kind", "name", "summary", "sourced", "assumed", *(["origin"] * mine))
+    cells_ = [tuple(str(v) for v in (r["id"], r["kind"], r["name"], r["summary"],
+                                     r["sourced_values"], r["assumed_values"],
+                                     *([r["origin"]] if mine else [])))
+              for r in rows]
+    return header, cells_
+
+
+WIDE_COLUMNS = 120
+"""From this terminal width on, ``catalog list`` shows each entry's summary too."""
+
+
+def catalog_table(rows: list[dict[str, Any]], width: int = WIDE_COLUMNS) -> Table:
+    """A terminal table of catalog rows (ids and counts never broken across lines).
+
+    Narrower than :data:`WIDE_COLUMNS`, the summary is left out (``catalog show`` and
+    ``--format`` have it).
+    """
+    header, cells_ = catalog_cells(rows)
+    if width < WIDE_COLUMNS:  # narrow: no summary, "3 of 5" values sourced, file names
+        at = {h: i for i, h in enumerate(header)}
+        header = ("id", "kind", "name", "sourced", *header[at["assumed"] + 1:])
+        cells_ = [(r[0], r[1], r[2],
+                   f"{r[at['sourced']]} of {int(r[at['sourced']]) + int(r[at['assumed']])}",
+                   *(Path(o).name for o in r[at["assumed"] + 1:])) for r in cells_]
+    return to_rich(header, cells_, f"catalog ({len(rows)} entries)",
+                   no_wrap=("id", "kind", "sourced", "assumed", "origin"))
 
 
 def _show_device(console: Console, entry: DeviceSpec) -> None:
@@ -116,13 +137,12 @@ def show_entry(console: Console, entry: Entry, origin: str = "") -> None:
         console.print(_summary(entry), markup=False)
         console.print(f"per metre: {entry.r_ohm_per_m} Ω, shield {entry.shield_r_ohm_per_m} Ω, "
                       f"{entry.c_pf_per_m} pF")
-    table = Table(title="values and where they come from", title_justify="left")
-    for col in ("value", "", "provenance"):
-        table.add_column(col, overflow="fold")
+    console.print("values and where they come from:", style="italic")
     for path, value in numeric_leaves(entry):
         status, detail = classify(path, entry.provenance)
-        table.add_row(*cells(path, f"{value:g}", f"{status}: {detail}"))
-    console.print(table)
+        # one line each, wrapped by the terminal: a URL is never broken by a line break
+        console.print(f"  {path} = {value:g} ({status}: {detail})", markup=False,
+                      soft_wrap=True)
     for note in entry.notes:
         console.print(f"note: {note}", markup=False)
 

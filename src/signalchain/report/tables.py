@@ -1,0 +1,79 @@
+"""A table of text cells in every output format: rich (terminal), Markdown, CSV and TSV.
+
+Every command that prints a table makes (header, rows) once and lets the user pick the
+format with ``--format``. Cells are text from rig files too, so each format escapes them:
+Markdown's pipes and line breaks, CSV cells that a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Literal
+
+from rich.table import Table
+
+MAX_WORD_COLUMN = 40
+"""A column is never made narrower than its longest word, up to this many characters."""
+TableFormat = Literal["table", "md", "csv", "tsv"]
+TABLE_FORMATS: tuple[TableFormat, ...] = ("table", "md", "csv", "tsv")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A CSV cell starting with one of these runs as a formula in spreadsheets (CSV injection)."""
+
+
+def _spreadsheet_safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[str]], delimiter: str = ",") -> str:
+    """CSV (or TSV, with a tab as ``delimiter``), every cell spreadsheet-safe."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow([_spreadsheet_safe(h) for h in header])
+    writer.writerows([[_spreadsheet_safe(str(c)) for c in row] for row in rows])
+    return buf.getvalue()
+
+
+def _md_cell(cell: str) -> str:
+    text = " ".join(str(cell).split())  # no line breaks inside a row
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+
+
+def to_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_rich(header: Sequence[str], rows: Sequence[Sequence[str]], title: str = "",
+            no_wrap: Sequence[str] = ()) -> Table:
+    """A rich table; the ``no_wrap`` columns (ids, codes, numbers) are never broken."""
+    from rich import box
+    from rich.text import Text
+
+    # no vertical rules: two spaces between columns leave more room for the cells
+    table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True)
+    for i, h in enumerate(header):
+        # wide enough for the column's longest word, so rich wraps between words, never
+        # inside one ("output-imped│ance")
+        longest = max((len(w) for row in rows for w in str(row[i]).split()), default=0)
+        table.add_column(h, no_wrap=h in no_wrap, min_width=min(max(longest, len(h)),
+                                                                  MAX_WORD_COLUMN))
+    for row in rows:
+        table.add_row(*(Text(str(c)) for c in row))
+    return table
+
+
+def render_text(fmt: TableFormat, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The table as text in a plain format (``md``, ``csv``, ``tsv``)."""
+    if fmt == "md":
+        return to_markdown(header, rows)
+    if fmt == "csv":
+        return to_csv(header, rows)
+    if fmt == "tsv":
+        return to_csv(header, rows, "\t")
+    raise ValueError(f"{fmt!r} is not a plain-text table format")
