@@ -12,6 +12,7 @@ from signalchain.cli import (  # noqa: F401
     bom_command,
     catalog_commands,
     checks,
+    diagram_command,
     planning,
     rendering,
 )
