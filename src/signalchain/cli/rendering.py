@@ -39,8 +39,9 @@ def render(
     rig: RigArg,
     out_dir: Annotated[Path, typer.Option("--out", help="directory for <listener>.wav and "
                                           "summary.json")],
-    program: Annotated[str | None, typer.Option(help="audio file or builtin:NAME (music, "
-                                                "stereo-id, pink, sine1k, sweep)")] = None,
+    program: Annotated[str | None, typer.Option(
+        help="audio file or builtin:NAME (music, speech, silence, stereo-id, pink, sine1k, "
+        "sweep)")] = None,
     seconds: Annotated[float | None, typer.Option(help="render at most this long (built-ins: "
                                                   "default 20 s)")] = None,
     normalize: Annotated[bool, typer.Option("--normalize", help="scale for comfortable "

@@ -29,9 +29,10 @@ import numpy as np
 from signalchain import limits
 from signalchain.arrays import Float32Array, FloatArray
 from signalchain.errors import Diagnostic, Location, ProgramError, error_at
+from signalchain.render import synth
 
 REFERENCE_RMS = 10 ** (-18 / 20) / math.sqrt(2)  # -18 dBFS RMS in sample units
-BUILTINS = ("music", "stereo-id", "pink", "sine1k", "sweep")
+BUILTINS = ("music", "speech", "silence", "stereo-id", "pink", "sine1k", "sweep")
 DEFAULT_BUILTIN_SECONDS = 20.0
 MIN_RATE, MAX_RATE = 8000, 384000
 READ_SAMPLES = 1 << 20
@@ -253,8 +254,8 @@ def _music(fs: int, seed: int = 7) -> FloatArray:
     return stereo * level
 
 
-_TABLES = {"music": _music, "stereo-id": _stereo_id, "pink": _pink, "sine1k": _sine,
-           "sweep": _sweep}
+_TABLES = {"music": _music, "speech": synth.speech, "silence": synth.silence,
+           "stereo-id": _stereo_id, "pink": _pink, "sine1k": _sine, "sweep": _sweep}
 
 
 @lru_cache(maxsize=8)
@@ -265,7 +266,7 @@ def _table(name: str, samplerate: int) -> FloatArray:
 
 
 def builtin(name: str, samplerate: int, seconds: float | None = None) -> Program:
-    """A built-in program (deterministic): music, stereo-id, pink, sine1k or sweep.
+    """A built-in program (deterministic): one of :data:`BUILTINS`.
 
     Parameters
     ----------
