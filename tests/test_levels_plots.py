@@ -31,7 +31,7 @@ def test_a_window_per_stage_on_the_path_in_signal_order(seed):
     assert [w.stage for w in windows] == ["scarlett.headphones", "hm4.input", "hm4.out1",
                                           "alice.drivers"]
     svg = level_diagram_svg(rig, ev, "alice")
-    bars = re.findall(r'<g id="lv-window-(\d+)"', svg)
+    bars = re.findall(r"<g id=\"lv-window-(\d+)\"", svg)
     assert bars == ["0", "1", "2", "3"]
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from signalchain.api import check_rig
-from signalchain.rig import Rig
 from signalchain.errors import RigError
+from signalchain.rig import Rig
 from tests.conftest import EXAMPLES, built_from_text
 
 BASE = """\

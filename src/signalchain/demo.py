@@ -173,11 +173,30 @@ def _seed_claims(console: Console) -> dict[str, Any]:
     return facts
 
 
+def _write_reports(console: Console, rigs: dict[str, Rig], out_dir: Path) -> None:
+    """The HTML report of each seed method, if the ``report`` extra is installed."""
+    from signalchain.extras import MissingExtraError
+
+    try:
+        from signalchain.report.html import ReportOptions, build_report
+
+        for stem in (example_path("01").stem, example_path("02").stem):
+            html = build_report(rigs[stem], ReportOptions(advise=stem == example_path("01").stem))
+            write_text_atomic(out_dir / f"report-{stem}.html", html, force=True)
+    except MissingExtraError as exc:  # the demo's results stand without the pictures
+        console.print(f"note: no HTML reports: {exc.diagnostics[0].message} "
+                      f"({exc.diagnostics[0].hint})", markup=False)
+        return
+    console.print(f"Wrote the HTML reports of methods 1 and 2 (report-*.html) to {out_dir}/",
+                  markup=False)
+
+
 def run_demo(console: Console, out_dir: Path | None = None, force: bool = False) -> list[
         Evaluation]:
     """Check and simulate every bundled example and work through the seed articles' claims.
 
-    With ``out_dir``, the JSON results and renders are written there.
+    With ``out_dir``, the JSON results, renders and (with the ``report`` extra) the HTML
+    reports of the first two methods are written there.
     """
     if out_dir is not None:
         check_output_dir(out_dir, force)
@@ -214,6 +233,7 @@ def run_demo(console: Console, out_dir: Path | None = None, force: bool = False)
         console.print(f"\nWrote the simulate JSON per example, claims.json, and renders of "
                       f"builtin:stereo-id (WAV per listener, 1.0 = 20 Pa) to {out_dir}/",
                       markup=False)
+        _write_reports(console, rigs, out_dir)
     console.print("\nThe example rigs:", markup=False)
     for path in example_paths():
         console.print(f"  {path}", markup=False, highlight=False)

@@ -15,6 +15,7 @@ from signalchain.cli import (  # noqa: F401
     diagram_command,
     planning,
     rendering,
+    report_command,
 )
 from signalchain.cli.app import app, catalog_app
 

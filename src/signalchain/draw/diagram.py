@@ -51,9 +51,9 @@ def _colour(channels: Iterable[str]) -> str:
 
 def _device_label(dev: DeviceInfo, hears: str = "") -> str:
     ports = [p for p in dev.ports if p.plugged]
-    title = _h(dev.name) if dev.name == dev.id else f"{_h(dev.id)} · {_h(dev.name)}"
+    name = "" if dev.name == dev.id else f'<br/><font point-size="8">{_h(dev.name)}</font>'
     rows = [f'<tr><td colspan="1" bgcolor="{KIND_FILL.get(dev.kind, "#f2f2f2")}">'
-            f'<b>{title}</b><br/><font point-size="9" color="#5b6470">'
+            f'<b>{_h(dev.id)}</b>{name}<br/><font point-size="7" color="#5b6470">'
             f'{_h(dev.model or "your own")} · {_h(dev.kind)}</font></td></tr>']
     for p in ports:
         rows.append(f'<tr><td port="{_h(p.ref.port)}" align="left"><font point-size="10">'
@@ -109,8 +109,8 @@ class _Drawing:
         self.shorted, self.marks = _problems(ev)
         self.dot: Any = graphviz.Digraph(
             name=f"{id_prefix}rig", engine="dot",
-            graph_attr={"rankdir": "LR", "fontname": FONT, "nodesep": "0.25",
-                        "ranksep": "0.9", "bgcolor": "transparent", "id": f"{id_prefix}graph",
+            graph_attr={"rankdir": "TB", "fontname": FONT, "nodesep": "0.25",
+                        "ranksep": "0.45", "bgcolor": "transparent", "id": f"{id_prefix}graph",
                         "pad": "0.2"},
             node_attr={"fontname": FONT, "shape": "plain", "fontsize": "11"},
             edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6",

@@ -2,28 +2,135 @@
 
 One bar per stage, from its noise floor to its clip point (:mod:`signalchain.levels`); the
 program's average and peaks are drawn through the bars, so the headroom above the peaks and
-the margin above the noise show at a glance. Bars whose peaks clip are red.
+the margin above the noise show at a glance. Bars whose peaks clip are red; a bar with no
+clip point (headphones with no power rating) is hatched at the top. Hand-written SVG: it is
+simple geometry, and a report has one per listener.
 """
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING
-
-from signalchain.draw.mpl import figure, to_svg
+from xml.sax.saxutils import escape, quoteattr
 
 if TYPE_CHECKING:
+    from signalchain.levels import LevelWindow
     from signalchain.results import Evaluation
     from signalchain.rig import Rig
 
 WINDOW = "#dfe9f6"
 WINDOW_EDGE = "#7f9cc0"
 CLIPPING = "#f6d9d9"
+CLIPPING_EDGE = "#b00020"
 AVERAGE = "#1f6fd1"
 PEAK = "#e07b00"
 NOISE = "#6b7380"
 FLOOR_DBU = -130.0
 """Where a bar with no noise at all starts."""
+WIDTH, HEIGHT = 600, 330
+LEFT, RIGHT, TOP, BOTTOM = 58, 14, 30, 92
+GRID_DB = 20
+
+
+def _range(windows: tuple[LevelWindow, ...]) -> tuple[float, float]:
+    lows = [w.noise_dbu for w in windows if math.isfinite(w.noise_dbu)] or [FLOOR_DBU]
+    highs = [w.clip_dbu for w in windows if w.clip_dbu is not None]
+    highs += [w.peak_dbu for w in windows]
+    low = math.floor((min(lows) - 8) / GRID_DB) * GRID_DB
+    high = math.ceil((max(highs) + 8) / GRID_DB) * GRID_DB
+    return low, high
+
+
+class _Axes:
+    def __init__(self, low: float, high: float, count: int):
+        self.low, self.high, self.count = low, high, count
+
+    def y(self, dbu: float) -> float:
+        span = HEIGHT - TOP - BOTTOM
+        clamped = min(max(dbu, self.low), self.high)
+        return TOP + span * (self.high - clamped) / (self.high - self.low)
+
+    def x(self, i: int) -> float:
+        step = (WIDTH - LEFT - RIGHT) / self.count
+        return LEFT + step * (i + 0.5)
+
+    @property
+    def bar_w(self) -> float:
+        return min(70.0, (WIDTH - LEFT - RIGHT) / self.count * 0.5)
+
+
+def _grid(ax: _Axes) -> list[str]:
+    out = []
+    level = ax.low
+    while level <= ax.high + 1e-9:
+        y = ax.y(level)
+        out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+                   'stroke="#e3e7ec" stroke-width="0.8"/>'
+                   f'<text x="{LEFT - 6}" y="{y + 3.5:.1f}" text-anchor="end" font-size="10" '
+                   f'fill="#3b434d">{level:+.0f}</text>')
+        level += GRID_DB
+    mid = (TOP + HEIGHT - BOTTOM) / 2
+    out.append(f'<text x="14" y="{mid:.0f}" font-size="10" fill="#3b434d" '
+               f'transform="rotate(-90 14 {mid:.0f})" text-anchor="middle">'
+               'level at the stage (dBu)</text>')
+    return out
+
+
+def _bar(ax: _Axes, i: int, w: LevelWindow, prefix: str) -> list[str]:
+    x, half = ax.x(i), ax.bar_w / 2
+    bottom = w.noise_dbu if math.isfinite(w.noise_dbu) else FLOOR_DBU
+    top = w.clip_dbu if w.clip_dbu is not None else max(w.peak_dbu + 6.0, bottom)
+    clips = w.headroom_db is not None and w.headroom_db < 0
+    fill, edge = (CLIPPING, CLIPPING_EDGE) if clips else (WINDOW, WINDOW_EDGE)
+    y0, y1 = ax.y(top), ax.y(bottom)
+    out = [f'<g id="{prefix}-window-{i}" class="window" data-stage={quoteattr(w.stage)}>',
+           f'<rect x="{x - half:.1f}" y="{y0:.1f}" width="{ax.bar_w:.1f}" '
+           f'height="{max(y1 - y0, 1):.1f}" fill="{fill}" stroke="{edge}" stroke-width="1"'
+           + ('' if w.clip_dbu is not None else ' stroke-dasharray="4 3"') + '/>']
+    if w.headroom_db is not None:
+        out.append(f'<text x="{x:.1f}" y="{y0 - 5:.1f}" text-anchor="middle" font-size="10" '
+                   f'fill="{edge if clips else "#1d232b"}">{w.headroom_db:+.0f} dB</text>')
+    else:
+        out.append(f'<text x="{x:.1f}" y="{y0 - 5:.1f}" text-anchor="middle" font-size="9" '
+                   'fill="#5b6470">no rating</text>')
+    ym = (ax.y(w.average_dbu) + y1) / 2
+    out.append(f'<text x="{x + half + 4:.1f}" y="{ym:.1f}" font-size="9" fill="{NOISE}" '
+               f'transform="rotate(-90 {x + half + 4:.1f} {ym:.1f})" text-anchor="middle" '
+               f'dy="8">{w.noise_margin_db:.0f} dB</text>')
+    device, _, port = w.stage.partition(".")
+    for k, line in enumerate((device, port)):
+        out.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16 + 12 * k}" '
+                   f'text-anchor="middle" font-size="10" fill="#1d232b">{escape(line)}</text>')
+    out.append("</g>")
+    return out
+
+
+def _line(ax: _Axes, values: list[float], colour: str, dash: str, name: str,
+          prefix: str) -> str:
+    points = " ".join(f"{ax.x(i):.1f},{ax.y(v if math.isfinite(v) else FLOOR_DBU):.1f}"
+                      for i, v in enumerate(values))
+    marks = "".join(f'<circle cx="{ax.x(i):.1f}" cy="{ax.y(v):.1f}" r="2.6" fill="{colour}"/>'
+                    for i, v in enumerate(values) if math.isfinite(v))
+    return (f'<g id="{prefix}-{name}"><polyline points="{points}" fill="none" '
+            f'stroke="{colour}" stroke-width="1.8"'
+            + (f' stroke-dasharray="{dash}"' if dash else "") + f'/>{marks}</g>')
+
+
+def _legend(prefix: str) -> str:
+    items = [(AVERAGE, "", "average (−18 dBFS)"), (PEAK, "6 3", "peaks (+12 dB)"),
+             (NOISE, "2 3", "noise (A-weighted)")]
+    y = HEIGHT - 22
+    parts = [f'<g id="{prefix}-legend" font-size="10" fill="#1d232b">']
+    x = LEFT
+    for colour, dash, text in items:
+        parts.append(f'<line x1="{x}" y1="{y - 3}" x2="{x + 24}" y2="{y - 3}" stroke="{colour}" '
+                     'stroke-width="1.8"' + (f' stroke-dasharray="{dash}"' if dash else "")
+                     + f'/><text x="{x + 30}" y="{y}">{escape(text)}</text>')
+        x += 170
+    parts.append(f'<text x="{LEFT}" y="{y + 15}" fill="#5b6470" font-size="9">bars: noise '
+                 'floor to clip point · above: headroom over the peaks · beside: margin '
+                 'over the noise</text></g>')
+    return "".join(parts)
 
 
 def level_diagram_svg(rig: Rig, evaluation: Evaluation, listener_id: str, *,
@@ -44,36 +151,18 @@ def level_diagram_svg(rig: Rig, evaluation: Evaluation, listener_id: str, *,
     from signalchain.levels import level_windows
 
     windows = level_windows(rig, evaluation, listener_id)
-    xs = list(range(len(windows)))
-    with figure(5.6, 3.4) as (fig, ax):
-        for x, w in zip(xs, windows, strict=True):
-            bottom = w.noise_dbu if math.isfinite(w.noise_dbu) else FLOOR_DBU
-            top = w.clip_dbu if w.clip_dbu is not None else max(w.peak_dbu + 6.0, bottom)
-            clips = w.headroom_db is not None and w.headroom_db < 0
-            ax.bar(x, top - bottom, bottom=bottom, width=0.55,
-                   color=CLIPPING if clips else WINDOW, edgecolor=WINDOW_EDGE,
-                   linewidth=0.8, gid=f"window-{x}", hatch=None if w.clip_dbu is not None
-                   else "///")
-            if w.headroom_db is not None:
-                ax.annotate(f"{w.headroom_db:+.0f} dB", (x, top), textcoords="offset points",
-                            xytext=(0, 3), ha="center", fontsize=7.5, color="#3b434d")
-            ax.annotate(f"{w.noise_margin_db:.0f} dB", (x + 0.3, (w.average_dbu + bottom) / 2),
-                        fontsize=7, color=NOISE, rotation=90, va="center")
-        ax.plot(xs, [w.average_dbu for w in windows], "-o", color=AVERAGE, markersize=3.5,
-                linewidth=1.6, label="average (−18 dBFS)", gid="average")
-        ax.plot(xs, [w.peak_dbu for w in windows], "--", color=PEAK, linewidth=1.3,
-                label="peaks (+12 dB)", gid="peaks")
-        ax.plot(xs, [w.noise_dbu if math.isfinite(w.noise_dbu) else FLOOR_DBU
-                     for w in windows], ":", color=NOISE, linewidth=1.2,
-                label="noise (dBA)", gid="noise")
-        ax.set_xticks(xs, [w.stage.replace(".", ".\n", 1) for w in windows], fontsize=8)
-        ax.set_ylabel("level at the stage (dBu)")
-        ax.set_xlim(-0.6, len(windows) - 0.4)
-        lows = [w.noise_dbu for w in windows if math.isfinite(w.noise_dbu)]
-        ax.set_ylim(min(lows, default=FLOOR_DBU) - 8, max(
-            [w.clip_dbu for w in windows if w.clip_dbu is not None]
-            + [w.peak_dbu for w in windows]) + 10)
-        fig.legend(loc="outside lower center", ncols=3, fontsize=7.5)
-        ax.set_title("bars: noise floor to clipping · above: headroom over the peaks · "
-                     "beside: margin over the noise", loc="left", fontsize=7.5, color="#5b6470")
-        return to_svg(fig, id_prefix)
+    ax = _Axes(*_range(windows), len(windows))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="levels" viewBox="0 0 {WIDTH} '
+             f'{HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
+             f'aria-label={quoteattr("level diagram of " + listener_id)} '
+             'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">']
+    parts += _grid(ax)
+    for i, w in enumerate(windows):
+        parts += _bar(ax, i, w, id_prefix)
+    parts.append(_line(ax, [w.noise_dbu for w in windows], NOISE, "2 3", "noise", id_prefix))
+    parts.append(_line(ax, [w.peak_dbu for w in windows], PEAK, "6 3", "peaks", id_prefix))
+    parts.append(_line(ax, [w.average_dbu for w in windows], AVERAGE, "", "average",
+                       id_prefix))
+    parts.append(_legend(id_prefix))
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

@@ -30,7 +30,9 @@ def figure(width_in: float, height_in: float) -> Iterator[tuple[Any, Any]]:
 
     style = {k: v for k, v in STYLE.items() if k in matplotlib.rcParams}
     with matplotlib.rc_context(style):
-        fig = Figure(figsize=(width_in, height_in), layout="constrained")
+        # fixed margins (not a layout engine: that draws every figure twice)
+        fig = Figure(figsize=(width_in, height_in))
+        fig.subplots_adjust(left=0.13, right=0.97, top=0.95, bottom=0.34)
         ax = fig.add_subplot()
         yield fig, ax
 

@@ -56,7 +56,7 @@ def hiss_vs_knob_svg(rig: Rig, evaluation: Evaluation, listener: str, *,
                       f"{sweep.target_spl_db:g} dB SPL")
         ax.set_ylabel("hiss at the ear (dBA)")
         ax.set_xlim(0, 103)
-        fig.legend(loc="outside lower center", ncols=2, fontsize=7)
+        fig.legend(loc="lower center", ncols=2, fontsize=7)
         return to_svg(fig, id_prefix)
 
 
@@ -79,7 +79,7 @@ def hum_vs_length_svg(rig: Rig, evaluation: Evaluation, *, id_prefix: str = "hm"
                    gid="15ft")
         ax.set_xlabel(f"length of {sweep.cable_id} (m)")
         ax.set_ylabel(f"hum at {sweep.listener}'s ear (dBA)")
-        fig.legend(loc="outside lower center", ncols=2, fontsize=7)
+        fig.legend(loc="lower center", ncols=2, fontsize=7)
         return to_svg(fig, id_prefix)
 
 
@@ -104,5 +104,5 @@ def response_svg(rig: Rig, evaluation: Evaluation, *, id_prefix: str = "fr") -> 
         ax.set_ylim(min(lows) - 1, max(highs) + 1)
         ax.set_xlabel("frequency (Hz)")
         ax.set_ylabel("level re 1 kHz (dB)")
-        fig.legend(loc="outside lower center", ncols=4, fontsize=7)
+        fig.legend(loc="lower center", ncols=4, fontsize=7)
         return to_svg(fig, id_prefix)

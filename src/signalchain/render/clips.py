@@ -34,7 +34,7 @@ NOISE_RMS_DBFS = -30.0
 MAX_NOISE_GAIN_DB = 90.0
 NOISE_SECONDS = 5.0
 """Noise-floor clips are at most this long: a steady hiss needs no more."""
-VORBIS_QUALITY = 0.7
+VORBIS_QUALITY = 0.8
 """libsndfile's compression level for Vorbis (0 best quality … 1 smallest)."""
 OGG_SERIAL = 0x5347_4E43
 MIME = "audio/ogg"

@@ -55,7 +55,8 @@ def _voiced(fs: int, dur: float, f0_start: float, f0_end: float, vowel: tuple[in
     voice /= max(float(np.sqrt(np.mean(voice**2))), 1e-12)
     t = np.arange(n) / fs
     env = np.minimum(1.0, t / 0.025) * np.minimum(1.0, (dur - t) / 0.06)
-    return voice * np.clip(env, 0.0, 1.0)
+    shaped: FloatArray = voice * np.clip(env, 0.0, 1.0)
+    return shaped
 
 
 def _fricative(fs: int, dur: float, rng: np.random.Generator) -> FloatArray:
@@ -65,7 +66,8 @@ def _fricative(fs: int, dur: float, rng: np.random.Generator) -> FloatArray:
     noise = signal.sosfilt(sos, rng.standard_normal(n))
     noise /= max(float(np.sqrt(np.mean(noise**2))), 1e-12)
     t = np.arange(n) / fs
-    return noise * np.sin(np.pi * t / dur) ** 2
+    burst: FloatArray = noise * np.sin(np.pi * t / dur) ** 2
+    return burst
 
 
 def speech(fs: int, seed: int = 11) -> FloatArray:

@@ -13,6 +13,7 @@ from signalchain import thresholds as th
 from signalchain.findings import Finding
 from signalchain.report.common import cells, level_text, named
 from signalchain.report.messages import assumption_text, finding_text, limit_text
+from signalchain.report.tables import add_columns, new_table
 from signalchain.results import Evaluation, ListenerFigures
 from signalchain.wiring.build import BuiltRig
 
@@ -105,33 +106,52 @@ def _program_cell(lf: ListenerFigures, side: str) -> str:
     return ", ".join(parts)
 
 
-def _listener_table(ev: Evaluation) -> Table:
-    table = Table(title="what each listener hears", title_justify="left")
-    for col in ("listener", "fed by", "ear", "program (dB SPL)", "hiss dBA", "hum dBA",
-                "clips at"):
-        table.add_column(col)
+LISTENER_HEADER = ("listener", "fed by", "ear", "program (dB SPL)", "hiss dBA", "hum dBA",
+                   "clips at")
+
+
+def listener_rows(ev: Evaluation) -> list[tuple[str, ...]]:
+    """Simulate's per-ear table as text cells, one row per ear (:data:`LISTENER_HEADER`)."""
+    rows: list[tuple[str, ...]] = []
     for lf in ev.listeners:
         first = True
         for side, ear in lf.ears.items():
             clip = "" if not first else (f"{lf.clips_at_dbfs:.1f} dBFS" if lf.clips_at_dbfs
                                          is not None else "—")
-            table.add_row(*cells(named(lf.id, lf.name) if first else "",
-                                 (lf.feed or "nothing") if first else "",
-                                 side, _program_cell(lf, side),
-                                 level_text(ear.noise_spl_dba, th.HISS_AUDIBLE_DBA),
-                                 level_text(ear.hum_spl_dba, th.HUM_AUDIBLE_DBA), clip))
+            rows.append((named(lf.id, lf.name) if first else "",
+                         (lf.feed or "nothing") if first else "", side,
+                         _program_cell(lf, side),
+                         level_text(ear.noise_spl_dba, th.HISS_AUDIBLE_DBA),
+                         level_text(ear.hum_spl_dba, th.HUM_AUDIBLE_DBA), clip))
             first = False
-        table.add_section()
+    return rows
+
+
+def _listener_table(ev: Evaluation) -> Table:
+    table = new_table("what each listener hears")
+    rows = listener_rows(ev)
+    add_columns(table, LISTENER_HEADER, rows, no_wrap=("ear", "clips at"))
+    for row in rows:
+        if row[0] and table.row_count:
+            table.add_section()
+        table.add_row(*cells(*row))
     return table
 
 
+STAGE_HEADER = ("stage", "headroom", "limited by")
+
+
+def stage_rows(ev: Evaluation) -> list[tuple[str, ...]]:
+    """The headroom table as text cells (:data:`STAGE_HEADER`)."""
+    return [(s.id, f"{s.headroom_db:+.1f} dB", limit_text(s.limit)) for s in ev.stages]
+
+
 def _stage_table(ev: Evaluation) -> Table:
-    st = Table(title="headroom for a 0 dBFS sine", title_justify="left")
-    for col in ("stage", "headroom", "limited by"):
-        st.add_column(col)
-    for s in ev.stages:
-        st.add_row(*cells(s.id, f"{s.headroom_db:+.1f} dB", limit_text(s.limit)),
-                   style="red" if s.headroom_db < 0 else "")
+    st = new_table("headroom for a 0 dBFS sine")
+    rows = stage_rows(ev)
+    add_columns(st, STAGE_HEADER, rows, no_wrap=("headroom",))
+    for s, row in zip(ev.stages, rows, strict=True):
+        st.add_row(*cells(*row), style="red" if s.headroom_db < 0 else "")
     return st
 
 

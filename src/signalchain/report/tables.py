@@ -48,6 +48,30 @@ def to_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def new_table(title: str = "") -> Table:
+    """A table in the compact style every command prints (no vertical rules)."""
+    from rich import box
+
+    # no vertical rules and no padding: the one-space divider leaves room for the cells
+    return Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD,
+                 pad_edge=False, padding=(0, 0), show_edge=False)
+
+
+def add_columns(table: Table, header: Sequence[str], rows: Sequence[Sequence[str]],
+                no_wrap: Sequence[str] = ()) -> None:
+    """Add columns as wide as their longest word (up to :data:`MAX_WORD_COLUMN`).
+
+    So rich wraps between words, never inside one ("output-imped│ance").
+    """
+    for i, h in enumerate(header):
+        if h in no_wrap:  # never wrapped: as wide as its widest cell
+            width = max([len(h), *(len(str(row[i])) for row in rows)])
+        else:
+            width = max([*(len(w) for w in h.split()),
+                         *(len(w) for row in rows for w in str(row[i]).split())])
+        table.add_column(h, no_wrap=h in no_wrap, min_width=min(width, MAX_WORD_COLUMN))
+
+
 def to_rich(header: Sequence[str], rows: Sequence[Sequence[str]], title: str = "",
             no_wrap: Sequence[str] = ()) -> Table:
     """A rich table; the ``no_wrap`` columns (ids, codes, numbers) are never broken."""
@@ -56,13 +80,8 @@ def to_rich(header: Sequence[str], rows: Sequence[Sequence[str]], title: str = "
 
     # no vertical rules: two spaces between columns leave more room for the cells
     table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, collapse_padding=True)
-    for i, h in enumerate(header):
-        # wide enough for the column's longest word, so rich wraps between words, never
-        # inside one ("output-imped│ance")
-        longest = max((len(w) for row in rows for w in str(row[i]).split()), default=0)
-        table.add_column(h, no_wrap=h in no_wrap, min_width=min(max(longest, len(h)),
-                                                                  MAX_WORD_COLUMN))
+                  pad_edge=False, padding=(0, 0), show_edge=False)
+    add_columns(table, header, rows, no_wrap)
     for row in rows:
         table.add_row(*(Text(str(c)) for c in row))
     return table
