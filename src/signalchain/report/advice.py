@@ -18,6 +18,7 @@ from rich.text import Text
 from signalchain.advise import Advice, Method, Point, Skipped
 from signalchain.bom import BomItem, BomNote
 from signalchain.report.common import cells, named
+from signalchain.report.tables import add_columns, new_table
 
 RANKING_TEXT = {
     "quality": "1 point per dB of worst-listener hiss at the target level, 1 per item to buy, "
@@ -249,17 +250,27 @@ def advice_json(advice: Advice) -> dict[str, Any]:
 # rich text
 
 
-def _table(advice: Advice) -> Table:
-    table = Table(title_justify="left")
-    for col in ("#", "verdict", "method", "stereo", "master volume", "worst hiss", "to buy"):
-        table.add_column(col, overflow="fold")
+ADVICE_HEADER = ("#", "verdict", "method", "stereo", "master volume", "worst hiss", "to buy")
+
+
+def advice_rows(advice: Advice) -> list[tuple[str, ...]]:
+    """Advise's ranking as text cells (:data:`ADVICE_HEADER`), best first."""
+    rows: list[tuple[str, ...]] = []
     for i, m in enumerate(advice, 1):
         master = ", ".join(f"{c.knob}{'' if c.physical else ' (software)'}"
                            for c in m.facts.volume.master)
+        rows.append((str(i), m.verdict, m.name, "yes" if m.facts.stereo else "no", master,
+                     f"{m.facts.noise_spl_dba:.1f} dBA", str(m.facts.to_buy)))
+    return rows
+
+
+def _table(advice: Advice) -> Table:
+    table = new_table()
+    rows = advice_rows(advice)
+    add_columns(table, ADVICE_HEADER, rows, no_wrap=("#", "verdict", "to buy"))
+    for m, row in zip(advice, rows, strict=True):
         style = {"recommended": "green", "not-recommended": "red"}.get(m.verdict, "")
-        table.add_row(*cells(i, m.verdict, m.name, "yes" if m.facts.stereo else "no",
-                             master, f"{m.facts.noise_spl_dba:.1f} dBA", m.facts.to_buy),
-                      style=style)
+        table.add_row(*cells(*row), style=style)
     return table
 
 

@@ -50,11 +50,9 @@ def to_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def new_table(title: str = "") -> Table:
     """A table in the compact style every command prints (no vertical rules)."""
-    from rich import box
-
-    # no vertical rules and no padding: the one-space divider leaves room for the cells
-    return Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD,
-                 pad_edge=False, padding=(0, 0), show_edge=False)
+    # no box: rich counts a box's blank dividers as if they took no room, and overflows
+    return Table(title=title or None, title_justify="left", box=None, pad_edge=False,
+                 padding=(0, 1), collapse_padding=True, header_style="bold underline")
 
 
 def add_columns(table: Table, header: Sequence[str], rows: Sequence[Sequence[str]],
@@ -69,7 +67,10 @@ def add_columns(table: Table, header: Sequence[str], rows: Sequence[Sequence[str
         else:
             width = max([*(len(w) for w in h.split()),
                          *(len(w) for row in rows for w in str(row[i]).split())])
-        table.add_column(h, no_wrap=h in no_wrap, min_width=min(width, MAX_WORD_COLUMN))
+        if h in no_wrap:  # a fixed width
+            table.add_column(h, no_wrap=True, width=width)
+        else:
+            table.add_column(h, min_width=min(width, MAX_WORD_COLUMN))
 
 
 def to_rich(header: Sequence[str], rows: Sequence[Sequence[str]], title: str = "",
