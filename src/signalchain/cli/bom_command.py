@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,13 +16,35 @@ from signalchain.cli.common import (
     guarded,
     out,
     print_diagnostics,
-    print_json,
 )
 from signalchain.errors import Diagnostic, UsageError
+
+if TYPE_CHECKING:
+    from signalchain.bom import CableSchedule
 
 BOM_FORMATS = ("table", "md", "csv", "tsv", "json")
 TERMINAL_COLUMNS = ("ID", "from", "to", "type", "length", "adapters")
 """The schedule's columns in a terminal table; --format md|csv|tsv|json have them all."""
+
+
+def _text(fmt: str, schedule: CableSchedule) -> str:
+    """The schedule and BOM as JSON, or as Markdown (for ``table`` in a file), CSV or TSV."""
+    from signalchain.report.bom import (
+        BOM_HEADER,
+        SCHEDULE_HEADER,
+        bom_rows,
+        schedule_json,
+        schedule_rows,
+    )
+    from signalchain.report.tables import TABLE_FORMATS, render_text
+    from signalchain.textsafe import json_dumps
+
+    if fmt == "json":
+        return json_dumps(schedule_json(schedule)) + "\n"
+    plain = next(f for f in TABLE_FORMATS if f == fmt or (fmt == "table" and f == "md"))
+    text = render_text(plain, SCHEDULE_HEADER, schedule_rows(schedule))
+    return text + ("\n" if plain == "md" else "") + render_text(plain, BOM_HEADER,
+                                                                 bom_rows(schedule.bom))
 
 
 @app.command()
@@ -38,16 +61,9 @@ def bom(
     """List every cable and adapter of the rig (cable schedule) and what to buy (BOM)."""
     from signalchain.bom import cable_schedule
     from signalchain.io import check_output_file, write_text_atomic
-    from signalchain.report.bom import (
-        BOM_HEADER,
-        SCHEDULE_HEADER,
-        bom_rows,
-        schedule_json,
-        schedule_rows,
-    )
-    from signalchain.report.tables import TABLE_FORMATS, render_text, to_rich
+    from signalchain.report.bom import BOM_HEADER, SCHEDULE_HEADER, bom_rows, schedule_rows
+    from signalchain.report.tables import to_rich
     from signalchain.rig import Rig
-    from signalchain.textsafe import json_dumps
 
     if fmt not in BOM_FORMATS:
         raise UsageError([Diagnostic("error", f"--format {fmt!r}: valid are "
@@ -65,17 +81,9 @@ def bom(
         out.print(to_rich(BOM_HEADER, items, "Bill of materials",
                           no_wrap=("count", "in the box", "to buy")))
         return
-    if fmt == "json":
-        text = json_dumps(schedule_json(schedule)) + "\n"
-        if out_file is None:
-            print_json(schedule_json(schedule))
-            return
-    else:
-        plain = next(f for f in TABLE_FORMATS if f == fmt or (fmt == "table" and f == "md"))
-        text = render_text(plain, SCHEDULE_HEADER, rows)
-        text += ("\n" if plain == "md" else "") + render_text(plain, BOM_HEADER, items)
+    text = _text(fmt, schedule)
     if out_file is None:
-        typer.echo(text, nl=False)
+        sys.stdout.write(text)
     else:
         write_text_atomic(out_file, text, force=force)
         out.print(f"wrote the cable schedule and BOM to {out_file}", markup=False)

@@ -329,31 +329,38 @@ class _Builder:
                 path=path, hint="connect an output (line out or headphone out) to one end",
                 code="input-to-input"))
 
-    def _plug(self, index: int, conn: PlugConnection, loc: Location, path: str) -> None:
+    def _plug_port(self, conn: PlugConnection, loc: Location, path: str
+                   ) -> tuple[ResolvedDevice, str] | None:
+        """The device and captive plug that ``plug:`` names, or None after an error."""
         dname, _, pname = conn.plug.partition(".")
         dev = self.rig.devices.get(dname)
         if dev is None:
             self.errors.append(error_at(
                 f"no device named {dname!r} in this rig (devices: {', '.join(self.rig.devices)})",
                 loc, path=path + ".plug", code="unknown-device"))
-            return
+            return None
         captive = [p for p, s in dev.spec.ports.items() if s.captive]
-        if pname:
-            if pname not in captive:
-                self.errors.append(error_at(f"{dev.label} has no captive plug {pname!r} "
-                                            f"(plugs: {', '.join(captive) or 'none'})", loc,
-                                            path=path + ".plug", code="unknown-port"))
-                return
-        elif len(captive) != 1:
+        if pname and pname not in captive:
+            self.errors.append(error_at(f"{dev.label} has no captive plug {pname!r} "
+                                        f"(plugs: {', '.join(captive) or 'none'})", loc,
+                                        path=path + ".plug", code="unknown-port"))
+            return None
+        if not pname and len(captive) != 1:
             hint = ("use 'cable:' with 'ends:' for a device with sockets" if not captive
                     else f"write '{dname}.<plug>' with one of {', '.join(captive)}")
             self.errors.append(error_at(
                 f"{dev.label} has {'no' if not captive else 'several'} captive plug(s); "
                 "'plug:' needs exactly one", loc, path=path + ".plug", hint=hint,
                 code="no-captive-plug"))
+            return None
+        return dev, pname or captive[0]
+
+    def _plug(self, index: int, conn: PlugConnection, loc: Location, path: str) -> None:
+        found_plug = self._plug_port(conn, loc, path)
+        if found_plug is None:
             return
-        else:
-            pname = captive[0]
+        dev, pname = found_plug
+        dname = dev.name
         port = dev.spec.ports[pname]
         start = EndState(port.connector, port.gender,
                          {c: dv.contact_node(dname, pname, c) for c in CONTACTS[port.connector]},
