@@ -103,10 +103,10 @@ def test_the_inline_template_is_valid():
 # ------------------------------------------------------------ reading files
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
 def test_dev_zero_is_refused_without_reading_it():
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(RigValidationError) as info:
         read_yaml("/dev/zero")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert "/dev/zero is a device, not a rig file" in str(info.value)
 
 
@@ -196,9 +196,9 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 
 
 def test_alias_bomb_is_refused_quickly():
-    start = time.perf_counter()
+    start = time.process_time()
     msg = one_message("signalchain: 1\n" + ALIAS_BOMB + "devices: {x: *i}\n", build=False)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert "yaml-nodes limit" in msg and "with aliases expanded" in msg
     assert "--limit yaml-nodes=" in msg
     assert msg.startswith("test-rig.yaml:")
@@ -235,9 +235,9 @@ def test_redefined_anchor_is_not_mistaken_for_a_cycle():
     "".join(" " * i + "a:\n" for i in range(200)),
 ])
 def test_deep_nesting_is_a_clear_error(text):
-    start = time.perf_counter()
+    start = time.process_time()
     msg = one_message(text, build=False)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert "yaml-depth limit" in msg and "--limit yaml-depth=" in msg
 
 
@@ -257,9 +257,9 @@ def test_depth_limit_names_the_line():
 
 def test_too_many_nodes_are_refused_before_parsing_them_all():
     text = "signalchain: 1\ndevices: {a: generic/laptop}\nname: [" + "1," * 30_000 + "]\n"
-    start = time.perf_counter()
+    start = time.process_time()
     msg = one_message(text, build=False)
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
     assert "yaml-nodes limit" in msg and "more than 5000" in msg
 
 
@@ -520,11 +520,11 @@ def test_program_text_is_bounded_and_plain():
 
 # ----------------------------------------------------------------------- units
 def test_quantity_parsing_is_linear_on_long_strings():
-    start = time.perf_counter()
+    start = time.process_time()
     for text in ("1" + " " * 5000 + "!", "1 " + "m " * 3000 + "!", "1" + " " * 70 + "m"):
         with pytest.raises(ValueError):
             units.parse_length_m(text)
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
     assert units.parse_level_v("1 v rms") == 1.0
 
 

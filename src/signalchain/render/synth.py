@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
 
 from signalchain.arrays import Float32Array, FloatArray
 
@@ -39,6 +38,8 @@ def silence(fs: int) -> FloatArray:
 
 def _formant_filter(x: FloatArray, fs: int, formants: tuple[int, ...]) -> FloatArray:
     """A cascade of two-pole resonators (a vowel's formants)."""
+    from scipy import signal  # imported here: scipy.signal takes most of a second to load
+
     for f, bw in zip(formants, BANDWIDTHS_HZ, strict=True):
         r = math.exp(-math.pi * bw / fs)
         a = [1.0, -2 * r * math.cos(2 * math.pi * f / fs), r * r]
@@ -48,6 +49,8 @@ def _formant_filter(x: FloatArray, fs: int, formants: tuple[int, ...]) -> FloatA
 
 def _voiced(fs: int, dur: float, f0_start: float, f0_end: float, vowel: tuple[int, ...],
             rng: np.random.Generator) -> FloatArray:
+    from scipy import signal
+
     n = int(dur * fs)
     f0 = np.linspace(f0_start, f0_end, n) * (1 + 0.01 * rng.standard_normal(n).cumsum()
                                             / math.sqrt(n))
@@ -63,6 +66,8 @@ def _voiced(fs: int, dur: float, f0_start: float, f0_end: float, vowel: tuple[in
 
 
 def _fricative(fs: int, dur: float, rng: np.random.Generator) -> FloatArray:
+    from scipy import signal
+
     n = int(dur * fs)
     sos = signal.butter(4, [min(3500.0, 0.3 * fs), min(8000.0, 0.45 * fs)], "bandpass", fs=fs,
                         output="sos")
