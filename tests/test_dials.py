@@ -6,12 +6,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from signalchain.draw.dials import SWEEP_DEG, clock_position, dial_svg
+from signalchain.draw.dials import SWEEP_DEG, dial_svg
+from signalchain.units import clock_position
 
 
 @pytest.mark.parametrize("position, clock", [
-    (0.0, "7 o'clock"), (0.1, "8 o'clock"), (0.25, "half past 9"), (0.5, "12 o'clock"),
-    (0.6, "1 o'clock"), (0.9, "4 o'clock"), (1.0, "5 o'clock")])
+    (0.0, "about 7 o'clock"), (0.1, "about 8 o'clock"), (0.25, "about 9 and a half o'clock"),
+    (0.5, "about 12 o'clock"), (0.6, "about 1 o'clock"), (0.9, "about 4 o'clock"),
+    (1.0, "about 5 o'clock")])
 def test_clock_positions_of_a_300_degree_pot(position, clock):
     assert clock_position(position) == clock
 

@@ -9,20 +9,12 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from signalchain.units import clock_position
+
 SWEEP_DEG = 300.0
-"""A pot's travel: 0 % points 150° left of straight up (7 o'clock), 100 % 150° right (5)."""
+"""A pot's travel: 0 % points 150° left of straight up (7 o'clock), 100 % 150° right (5),
+as :func:`signalchain.units.clock_position` reads it."""
 SIZE = 132
-
-
-def clock_position(position: float) -> str:
-    """Where a knob at ``position`` (0..1) points, as a clock reading: ``"12 o'clock"``.
-
-    Rounded to the nearest half hour (``"half past 1"``), as people read a knob.
-    """
-    angle_deg = (position - 0.5) * SWEEP_DEG  # clockwise from 12
-    halves = round(angle_deg / 15.0) % 24  # 15° is half an hour on a clock face
-    hour = (halves // 2) % 12 or 12
-    return f"{hour} o'clock" if halves % 2 == 0 else f"half past {hour}"
 
 
 def _point(cx: float, cy: float, r: float, position: float) -> tuple[float, float]:
