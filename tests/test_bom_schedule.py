@@ -108,8 +108,27 @@ def test_unknown_format_is_a_usage_error():
 
 
 def test_cells_are_escaped_for_spreadsheets_and_markdown():
-    text = to_csv(["a", "b"], [["=HYPERLINK(\"x\")", "+1"], ["-2", "@SUM(A1)"], ["ok", "x|y"]])
+    text = to_csv(["a", "b"], [["=HYPERLINK(\"x\")", "+A1"], ["-2+3", "@SUM(A1)"],
+                               ["ok", "x|y"]])
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1] == ["'=HYPERLINK(\"x\")", "'+1"] and rows[2] == ["'-2", "'@SUM(A1)"]
+    assert rows[1] == ["'=HYPERLINK(\"x\")", "'+A1"] and rows[2] == ["'-2+3", "'@SUM(A1)"]
     md = to_markdown(["a"], [["x|y\nz <b>"]])
     assert "x\\|y z &lt;b>" in md and md.count("\n") == 3
+
+
+def test_numbers_stay_numbers_in_csv():
+    rows = list(csv.reader(io.StringIO(to_csv(["a", "b"], [["-22.3", "-3 dB"]]))))
+    assert rows[1] == ["-22.3", "'-3 dB"]
+
+
+@pytest.mark.parametrize("command", ["simulate", "advise"])
+def test_simulate_and_advise_tables_as_csv(command):
+    res = runner.invoke(app, [command, str(SEED), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    table = list(csv.reader(io.StringIO(res.stdout)))
+    assert len({len(r) for r in table}) == 1 and len(table) >= 4
+    res = runner.invoke(app, [command, str(SEED)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80
+    for word in ("scarlett.headphones", "recommended" if command == "advise" else "hm4.out1"):
+        assert word in res.stdout  # never broken across lines

@@ -14,6 +14,7 @@ from signalchain.cli.app import app
 from signalchain.cli.common import (
     CatalogOpt,
     FailOnOpt,
+    FormatOpt,
     JsonOpt,
     JunitOpt,
     RigArg,
@@ -24,6 +25,7 @@ from signalchain.cli.common import (
     out,
     print_diagnostics,
     print_json,
+    print_table,
     reported_invalid,
 )
 from signalchain.errors import Diagnostic, UsageError
@@ -95,10 +97,15 @@ def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
              quiet_assumptions: Annotated[bool, typer.Option(
                  "--brief", help="do not list the assumed values")] = False,
              fail_on: FailOnOpt = None, junit: JunitOpt = None,
-             catalog: CatalogOpt = None) -> None:
+             fmt: FormatOpt = "table", catalog: CatalogOpt = None) -> None:
     """What every listener hears: channels, polarity, SPL, hiss, hum, headroom."""
     from signalchain.gate import grouped, parse_fail_on
-    from signalchain.report.simulate import evaluation_json, print_evaluation
+    from signalchain.report.simulate import (
+        LISTENER_HEADER,
+        evaluation_json,
+        listener_rows,
+        print_evaluation,
+    )
     from signalchain.rig import Rig, parse_knob_settings
 
     selectors = parse_fail_on(fail_on or [])
@@ -112,7 +119,10 @@ def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
         _fail(failed, as_json)
         return
     print_diagnostics(loaded.built.warnings)
-    print_evaluation(out, ev, show_assumptions=not quiet_assumptions)
+    if fmt != "table":  # the per-ear table for a document or a spreadsheet
+        print_table(fmt, LISTENER_HEADER, listener_rows(ev))
+    else:
+        print_evaluation(out, ev, show_assumptions=not quiet_assumptions)
     _fail(failed, as_json)
 
 

@@ -10,6 +10,7 @@ import typer
 from signalchain.cli.app import app
 from signalchain.cli.common import (
     CatalogOpt,
+    FormatOpt,
     JsonOpt,
     RigArg,
     catalog_for,
@@ -18,6 +19,7 @@ from signalchain.cli.common import (
     out,
     print_diagnostics,
     print_json,
+    print_table,
     reported_invalid,
 )
 from signalchain.errors import Diagnostic, UsageError
@@ -96,6 +98,7 @@ def advise(
     target_spl: Annotated[float, typer.Option(help="listening level used for tuning, dB "
                                               "SPL")] = 80.0,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = "table",
     write_rig: Annotated[Path | None, typer.Option("--write-rig", help="write the "
                                                    "recommended method as a rig file")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --write-rig's "
@@ -105,7 +108,13 @@ def advise(
     """Rank every sensible way to connect the rig's devices (its connections are ignored)."""
     from signalchain.advise import LENGTH_RANGE_M, PRIORITIES, TARGET_RANGE_DB
     from signalchain.io import check_output_file, write_text_atomic
-    from signalchain.report.advice import advice_json, print_advice, rig_header
+    from signalchain.report.advice import (
+        ADVICE_HEADER,
+        advice_json,
+        advice_rows,
+        print_advice,
+        rig_header,
+    )
     from signalchain.rig import Rig
     from signalchain.rigfile import rig_text
     from signalchain.units import parse_length_m
@@ -131,6 +140,9 @@ def advise(
     if as_json:
         print_json(advice_json(advice))
         return
-    print_advice(out, advice)
+    if fmt != "table":  # the ranking for a document or a spreadsheet
+        print_table(fmt, ADVICE_HEADER, advice_rows(advice))
+    else:
+        print_advice(out, advice)
     if write_rig is not None:
         out.print(f"wrote the recommended method to {write_rig}", markup=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -22,8 +23,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A CSV cell starting with one of these runs as a formula in spreadsheets (CSV injection)."""
 
 
+_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
 def _spreadsheet_safe(cell: str) -> str:
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """The cell, quoted with ``'`` if a spreadsheet would run it as a formula (not numbers)."""
+    if cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[str]], delimiter: str = ",") -> str:
