@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 MAX_WORD_COLUMN = 40
@@ -55,11 +56,25 @@ def to_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _FittingTable(Table):
+    """A table that stays within the width it is given.
+
+    Rich's layout can come out wider than the console by up to one character per
+    fixed-width column, and the console then cuts the last column; laying it out that much
+    narrower keeps every word whole.
+    """
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        fixed = sum(1 for c in self.columns if c.width is not None)
+        narrower = options.update_width(max(options.max_width - fixed, 20))
+        yield from super().__rich_console__(console, narrower)
+
+
 def new_table(title: str = "") -> Table:
     """A table in the compact style every command prints (no vertical rules)."""
     # no box: rich counts a box's blank dividers as if they took no room, and overflows
-    return Table(title=title or None, title_justify="left", box=None, pad_edge=False,
-                 padding=(0, 1), collapse_padding=True, header_style="bold underline")
+    return _FittingTable(title=title or None, title_justify="left", box=None, pad_edge=False,
+                         padding=(0, 1), collapse_padding=True, header_style="bold underline")
 
 
 def add_columns(table: Table, header: Sequence[str], rows: Sequence[Sequence[str]],
