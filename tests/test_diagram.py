@@ -124,3 +124,16 @@ def test_without_dot_the_error_names_the_package(monkeypatch, tmp_path):
                               "--out", str(tmp_path / "r.svg")])
     assert res.exit_code == 1 and "apt-get install graphviz" in res.stderr
     assert "Traceback" not in res.output
+
+
+def test_ts_plugs_in_trs_jacks_are_noted_where_they_ground_the_ring():
+    """Method 3's breakout puts TS plugs in the 2i2's TRS line outs: each jack's ring meets
+    its sleeve (an impedance-balanced leg to ground, no fault), noted on the cable."""
+    from signalchain.draw.diagram import grounded_rings
+
+    rig = sc.Rig.from_path(EXAMPLES / "03-dual-ts-to-trs-to-splitter.yaml")
+    assert grounded_rings(rig) == {"scarlett.line_out_1", "scarlett.line_out_2"}
+    svg = diagram_svg(rig)
+    assert "ring to sleeve at scarlett.line_out_1" in svg
+    seed = sc.Rig.from_path(EXAMPLES / "01-headphone-out-to-splitter.yaml")
+    assert not grounded_rings(seed) and "ring to sleeve" not in diagram_svg(seed)

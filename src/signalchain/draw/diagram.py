@@ -31,6 +31,8 @@ CHANNEL_COLOURS = {"L": "#1f6fd1", "R": "#d1331f"}
 NEUTRAL = "#6b7380"
 PROBLEM = "#b00020"
 DIGITAL = "#404854"
+NOTE = "#a15c00"
+"""Notes that are no fault: a ring tied to the sleeve by a TS plug (an unbalanced leg)."""
 KIND_ORDER = ("computer", "interface", "splitter", "amp", "headphones")
 KIND_FILL = {"computer": "#eef1f5", "interface": "#e7f0fb", "amp": "#eef7ec",
              "splitter": "#f5f0e6", "headphones": "#fbf0ea"}
@@ -96,6 +98,26 @@ def _problems(ev: Evaluation) -> tuple[dict[str, list[str]], dict[str, list[str]
     return stages, listeners
 
 
+def grounded_rings(rig: Rig) -> set[str]:
+    """Ports (``device.port``) whose ring is joined to their sleeve by what is plugged in.
+
+    A mono TS plug in a stereo or balanced jack does it; read off the netlist.
+    """
+    from signalchain.wiring.devices import contact_node
+
+    net = rig.built.netlist
+    groups = net.conductive_groups()
+    found = set()
+    for dev in rig.topology().devices:
+        for p in dev.ports:
+            if not p.plugged or p.connector not in ("trs-6.35", "trs-3.5", "combo"):
+                continue
+            ring = contact_node(dev.id, p.ref.port, "ring")
+            if contact_node(dev.id, p.ref.port, "sleeve") in groups.get(ring, frozenset()):
+                found.add(str(p.ref))
+    return found
+
+
 class _Drawing:
     """Builds the Graphviz graph of one rig."""
 
@@ -107,6 +129,7 @@ class _Drawing:
         self.topo = rig.topology()
         self.carried = channels_at_ports(rig.graph, dict(ev.knobs))
         self.shorted, self.marks = _problems(ev)
+        self.rings = grounded_rings(rig)
         self.dot: Any = graphviz.Digraph(
             name=f"{id_prefix}rig", engine="dot",
             graph_attr={"rankdir": "TB", "fontname": FONT, "nodesep": "0.25",
@@ -149,12 +172,12 @@ class _Drawing:
             return ends[:1], ends[1:]
         return src, [e for e in ends if e not in src]
 
-    def _label(self, cable: CableInfo, extra: list[str]) -> str:
+    def _label(self, cable: CableInfo, extra: list[str], colour: str = PROBLEM) -> str:
         parts = [f"<b>{_h(cable.cable_id)}</b>"]
         if cable.item is not None:
             length = f" {cable.length_m:g} m" if cable.length_m is not None else ""
             parts.append(f"{_h(cable.item)}{_h(length)}")
-        parts += [f'<font color="{PROBLEM}">{_h(x)}</font>' for x in extra]
+        parts += [f'<font color="{colour}">{_h(x)}</font>' for x in extra]
         return "<" + "<br/>".join(parts) + ">"
 
     def _edge(self, a: str, b: str, cable_id: str, part: str, **attrs: str) -> None:
@@ -168,6 +191,7 @@ class _Drawing:
             return
         problems = [m for s in src for m in self.shorted.get(s, [])]
         style = {"style": "dashed", "color": PROBLEM} if problems else {}
+        notes = [f"ring to sleeve at {p}" for p in (*src, *dst) if p in self.rings]
         digital = all(p.endswith(".usb") for p in (*src, *dst)) or self._is_host(cable)
         if digital:
             self._edge(self.node_id(src[0]), self.node_id(dst[0]), cid, "a",
@@ -176,7 +200,8 @@ class _Drawing:
             return
         if len(src) == 1 and len(dst) == 1:
             self._edge(self.node_id(src[0]), self.node_id(dst[0]), cid, "a",
-                       label=self._label(cable, problems),
+                       label=self._label(cable, problems or notes,
+                                         PROBLEM if problems else NOTE),
                        color=style.get("color", _colour(self._channels(src))),
                        style=style.get("style", "solid"), tooltip=cid)
             return
@@ -186,7 +211,9 @@ class _Drawing:
             self._edge(self.node_id(s), join, cid, f"leg{i}", arrowhead="none",
                        color=_colour(self._channels([s])), tooltip=cid)
         for i, d in enumerate(dst):
-            self._edge(join, self.node_id(d), cid, f"out{i}", label=self._label(cable, problems),
+            self._edge(join, self.node_id(d), cid, f"out{i}",
+                       label=self._label(cable, problems or notes,
+                                         PROBLEM if problems else NOTE),
                        color=style.get("color", _colour(self._channels(src))),
                        style=style.get("style", "solid"), tooltip=cid)
 
