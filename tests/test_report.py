@@ -128,3 +128,23 @@ def test_the_command_keeps_files_and_checks_options(tmp_path):
     res = runner.invoke(app, ["report", str(SEED), "--out", str(tmp_path / "t.html"),
                               "--no-listen", "--stamp"])
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", (tmp_path / "t.html").read_text())
+
+
+def test_a_rig_without_listeners_still_reports(tmp_path):
+    rig = sc.Rig.from_text("signalchain: 1\nname: no listeners\ndevices:\n  laptop: generic/laptop\n"
+                           "  s: focusrite/scarlett-2i2-3rd-gen\nconnections:\n"
+                           "  - cable: usb\n    ends: [laptop.usb, s.usb]\n", "n.yaml")
+    html = build_report(rig)
+    assert "<audio" not in html and ">None<" not in html and "No listener" in html
+
+
+def test_listeners_who_hear_nothing_get_words_not_infinities():
+    """The HM-4's input left unplugged: every listener hears nothing at all."""
+    text = SEED.read_text()
+    start = text.index("  - cable: trs-cable")
+    end = text.index("  - plug: alice")
+    rig = sc.Rig.from_text(text[:start] + text[end:], "unplugged.yaml")
+    html = build_report(rig, ReportOptions(seconds=1.0))
+    html = re.sub(r"data:audio/ogg;base64,[A-Za-z0-9+/=]+", "", html)
+    assert "no program reaches them" in html and "no signal" in html
+    assert not re.search(r"\binf\b|\bnan\b|>None<", html)

@@ -35,7 +35,8 @@ GRID_DB = 20
 def _range(windows: tuple[LevelWindow, ...]) -> tuple[float, float]:
     lows = [w.noise_dbu for w in windows if math.isfinite(w.noise_dbu)] or [FLOOR_DBU]
     highs = [w.clip_dbu for w in windows if w.clip_dbu is not None]
-    highs += [w.peak_dbu for w in windows]
+    highs += [w.peak_dbu for w in windows if math.isfinite(w.peak_dbu)]
+    highs = [h for h in highs if math.isfinite(h)] or [0.0]
     low = math.floor((min(lows) - 8) / GRID_DB) * GRID_DB
     high = math.ceil((max(highs) + 8) / GRID_DB) * GRID_DB
     return low, high
@@ -87,16 +88,20 @@ def _bar(ax: _Axes, i: int, w: LevelWindow, prefix: str) -> list[str]:
            f'<rect x="{x - half:.1f}" y="{y0:.1f}" width="{ax.bar_w:.1f}" '
            f'height="{max(y1 - y0, 1):.1f}" fill="{fill}" stroke="{edge}" stroke-width="1"'
            + ('' if w.clip_dbu is not None else ' stroke-dasharray="4 3"') + '/>']
-    if w.headroom_db is not None:
+    if not math.isfinite(w.average_dbu):
+        out.append(f'<text x="{x:.1f}" y="{y0 - 5:.1f}" text-anchor="middle" font-size="9" '
+                   'fill="#5b6470">no signal</text>')
+    elif w.headroom_db is not None:
         out.append(f'<text x="{x:.1f}" y="{y0 - 5:.1f}" text-anchor="middle" font-size="10" '
                    f'fill="{edge if clips else "#1d232b"}">{w.headroom_db:+.0f} dB</text>')
     else:
         out.append(f'<text x="{x:.1f}" y="{y0 - 5:.1f}" text-anchor="middle" font-size="9" '
                    'fill="#5b6470">no rating</text>')
     ym = (ax.y(w.average_dbu) + y1) / 2
-    out.append(f'<text x="{x + half + 4:.1f}" y="{ym:.1f}" font-size="9" fill="{NOISE}" '
-               f'transform="rotate(-90 {x + half + 4:.1f} {ym:.1f})" text-anchor="middle" '
-               f'dy="8">{w.noise_margin_db:.0f} dB</text>')
+    if math.isfinite(w.noise_margin_db):
+        out.append(f'<text x="{x + half + 4:.1f}" y="{ym:.1f}" font-size="9" fill="{NOISE}" '
+                   f'transform="rotate(-90 {x + half + 4:.1f} {ym:.1f})" text-anchor="middle" '
+                   f'dy="8">{w.noise_margin_db:.0f} dB</text>')
     device, _, port = w.stage.partition(".")
     for k, line in enumerate((device, port)):
         out.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16 + 12 * k}" '

@@ -50,3 +50,10 @@ def to_svg(fig: Any, id_prefix: str) -> str:
     svg = re.sub(r'(url\(#|xlink:href="#|href="#)([^")]+)',
                  lambda m: f"{m.group(1)}{id_prefix}-{m.group(2)}", svg)
     return svg.strip() + "\n"
+
+
+def legend_below(fig: Any, ax: Any, ncols: int) -> None:
+    """The figure's legend under the axes, if anything is labelled."""
+    if ax.get_legend_handles_labels()[0]:
+        fig.legend(loc="lower center", ncols=ncols, fontsize=7)
+

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from signalchain import thresholds as th
-from signalchain.draw.mpl import figure, to_svg
+from signalchain.draw.mpl import figure, legend_below, to_svg
 
 if TYPE_CHECKING:
     from signalchain.results import Evaluation
@@ -56,7 +56,7 @@ def hiss_vs_knob_svg(rig: Rig, evaluation: Evaluation, listener: str, *,
                       f"{sweep.target_spl_db:g} dB SPL")
         ax.set_ylabel("hiss at the ear (dBA)")
         ax.set_xlim(0, 103)
-        fig.legend(loc="lower center", ncols=2, fontsize=7)
+        legend_below(fig, ax, 2)
         return to_svg(fig, id_prefix)
 
 
@@ -79,13 +79,19 @@ def hum_vs_length_svg(rig: Rig, evaluation: Evaluation, *, id_prefix: str = "hm"
                    gid="15ft")
         ax.set_xlabel(f"length of {sweep.cable_id} (m)")
         ax.set_ylabel(f"hum at {sweep.listener}'s ear (dBA)")
-        fig.legend(loc="lower center", ncols=2, fontsize=7)
+        legend_below(fig, ax, 2)
         return to_svg(fig, id_prefix)
 
 
-def response_svg(rig: Rig, evaluation: Evaluation, *, id_prefix: str = "fr") -> str:
-    """Every listener's ears: level against frequency, relative to 1 kHz (one line each)."""
+def response_svg(rig: Rig, evaluation: Evaluation, *, id_prefix: str = "fr") -> str | None:
+    """Every listener's ears: level against frequency, relative to 1 kHz (one line each).
+
+    None for a rig without listeners.
+    """
     from signalchain.curves import ear_responses
+
+    if not evaluation.listeners:
+        return None
 
     with figure(5.6, 3.2) as (fig, ax):
         lows, highs = [-1.0], [1.0]
@@ -104,5 +110,5 @@ def response_svg(rig: Rig, evaluation: Evaluation, *, id_prefix: str = "fr") -> 
         ax.set_ylim(min(lows) - 1, max(highs) + 1)
         ax.set_xlabel("frequency (Hz)")
         ax.set_ylabel("level re 1 kHz (dB)")
-        fig.legend(loc="lower center", ncols=4, fontsize=7)
+        legend_below(fig, ax, 4)
         return to_svg(fig, id_prefix)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,12 +82,13 @@ def _level(value: float, audible_from: float) -> str:
 def _figures(lf: ListenerFigures) -> list[tuple[str, str]]:
     clip = ("does not clip" if lf.clips_at_dbfs is None else
             f"{lf.clips_at_dbfs:.1f} dBFS ({lf.clip_stage})")
+    heard = math.isfinite(lf.program_spl_db)
     return [
         ("headphones", named(lf.device, lf.name)),
         ("fed by", lf.feed or "nothing"),
         ("program level", f"{lf.program_spl_db:.1f} dB SPL (1 kHz at "
-                          f"{th.REFERENCE_DBFS:g} dBFS)"),
-        ("peaks", f"{lf.peak_spl_db:.1f} dB SPL"),
+                          f"{th.REFERENCE_DBFS:g} dBFS)" if heard else "no program reaches them"),
+        ("peaks", f"{lf.peak_spl_db:.1f} dB SPL" if heard else "—"),
         ("hiss", _level(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA)),
         ("hum", _level(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA)),
         ("clips at", clip),
@@ -174,7 +176,7 @@ def _bom(rig: Rig) -> dict[str, Any]:
 
 def _listen(rig: Rig, options: ReportOptions, knobs: Mapping[str, float]
             ) -> dict[str, Any] | None:
-    if not options.listen:
+    if not options.listen or not rig.listeners:
         return None
     from signalchain.render.clips import data_uri, listener_clips
 
