@@ -137,3 +137,23 @@ def test_ts_plugs_in_trs_jacks_are_noted_where_they_ground_the_ring():
     assert "ring to sleeve at scarlett.line_out_1" in svg
     seed = sc.Rig.from_path(EXAMPLES / "01-headphone-out-to-splitter.yaml")
     assert not grounded_rings(seed) and "ring to sleeve" not in diagram_svg(seed)
+
+
+def test_a_passive_splitter_sits_between_the_amp_and_its_listeners():
+    from tests.test_wiring import BASE
+
+    old = "  - plug: alice\n    into: amp.out1\n    via: adapter/3.5f-6.35m\n"
+    new = ("  - {plug: y, into: amp.out1, via: adapter/3.5f-6.35m}\n"
+           "  - {plug: alice, into: y.a}\n  - {plug: bob, into: y.b}\n")
+    text = BASE.replace("  alice: audio-technica/ath-m50x",
+                        "  alice: audio-technica/ath-m50x\n  bob: akg/k371\n  y: splitter/y-3.5"
+                        ).replace(old, new)
+    svg = diagram_svg(sc.Rig.from_text(text, "y.yaml"))
+    drawn = edges(svg)
+    both = {CHANNEL_COLOURS["L"], CHANNEL_COLOURS["R"]}
+    for cid in drawn:  # every cord, the splitter's and the listeners', carries L and R
+        if cid != "C01":
+            assert all(strokes(e) == both for e in drawn[cid]), cid
+    titles = {g.find(f"{SVG}title").text for g in ET.fromstring(svg).iter(f"{SVG}g")
+              if g.get("class") == "edge"}
+    assert "y:a&#45;&gt;alice:plug" in titles or "y:a->alice:plug" in titles

@@ -131,7 +131,8 @@ def test_the_command_keeps_files_and_checks_options(tmp_path):
 
 
 def test_a_rig_without_listeners_still_reports(tmp_path):
-    rig = sc.Rig.from_text("signalchain: 1\nname: no listeners\ndevices:\n  laptop: generic/laptop\n"
+    rig = sc.Rig.from_text("signalchain: 1\nname: no listeners\ndevices:\n"
+                           "  laptop: generic/laptop\n"
                            "  s: focusrite/scarlett-2i2-3rd-gen\nconnections:\n"
                            "  - cable: usb\n    ends: [laptop.usb, s.usb]\n", "n.yaml")
     html = build_report(rig)

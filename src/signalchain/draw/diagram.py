@@ -33,7 +33,7 @@ PROBLEM = "#b00020"
 DIGITAL = "#404854"
 NOTE = "#a15c00"
 """Notes that are no fault: a ring tied to the sleeve by a TS plug (an unbalanced leg)."""
-KIND_ORDER = ("computer", "interface", "splitter", "amp", "headphones")
+KIND_ORDER = ("computer", "interface", "amp", "splitter", "headphones")
 KIND_FILL = {"computer": "#eef1f5", "interface": "#e7f0fb", "amp": "#eef7ec",
              "splitter": "#f5f0e6", "headphones": "#fbf0ea"}
 FORMATS = ("svg", "png", "pdf")
@@ -187,7 +187,7 @@ class _Drawing:
         src, dst = self._ordered(cable)
         cid = cable.cable_id
         if cable.item is None:  # a device's own cord plugged into a socket
-            self.cord(cable, src, dst)
+            self.cord(cable)
             return
         problems = [m for s in src for m in self.shorted.get(s, [])]
         style = {"style": "dashed", "color": PROBLEM} if problems else {}
@@ -221,9 +221,9 @@ class _Drawing:
         signal = {str(p.ref): p.signal for d in self.topo.devices for p in d.ports}
         return all(signal.get(str(p)) == "host" for p in cable.ports)
 
-    def cord(self, cable: CableInfo, src: list[str], dst: list[str]) -> None:
+    def cord(self, cable: CableInfo) -> None:
         """A listener's (or splitter's) cord: from the socket to the device, via adapters."""
-        socket, plug = (src[0], dst[0]) if src and src[0] in self.carried else (dst[0], src[0])
+        plug, socket = (str(p) for p in cable.ports)  # Rig.topology: the plug first
         who = plug.partition(".")[0]
         lf = next((x for x in self.ev.listeners if x.id == who), None)
         if lf is not None:
