@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check what a user of 'pip install signalchain' gets: build a wheel from this checkout, install
 # it (not editable) into a fresh virtual environment, and run 'signalchain demo' there from a
-# folder outside the checkout. Fails if the demo fails or prints "internal error".
+# folder outside the checkout; then add the 'report' extra and write a report. Fails if the
+# demo fails or prints "internal error", or if the report cannot be written.
 # Needs python3 with venv (scripts/setup.sh installs it) and the package index (or pip's cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +43,15 @@ if grep -q "internal error" "$work/demo.out"; then
   echo "error: 'signalchain demo' from the wheel printed an internal error" >&2
   exit 1
 fi
-echo "wheel check passed: $(basename "$wheel") installs and runs the demo" >&2
+# the report extra from the same wheel: its templates must be in the wheel, not only here
+echo "installing the report extra and writing a report with the installed package" >&2
+"${pip[@]}" install -qq "${wheel}[report]"
+example="$(dirname "$installed")/examples/01-headphone-out-to-splitter.yaml"
+if ! "$work/venv/bin/signalchain" report "$example" --out "$work/report.html" --seconds 2 \
+    >"$work/report.out" 2>&1; then
+  cat "$work/report.out"
+  echo "error: 'signalchain report' from the wheel failed" >&2
+  exit 1
+fi
+grep -q "<audio" "$work/report.html" || { echo "error: the report has no clips" >&2; exit 1; }
+echo "wheel check passed: $(basename "$wheel") installs, runs the demo and writes a report" >&2
