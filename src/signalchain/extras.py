@@ -1,7 +1,7 @@
 """Optional dependencies: imported when a feature needs them, with an error that names the fix.
 
 The core (check, simulate, tune, advise, render) needs only the packages in ``dependencies``.
-Pictures and the HTML report need the ``report`` extra (matplotlib, graphviz, jinja2) and
+The diagram and the HTML report need the ``report`` extra (graphviz, jinja2) and
 Graphviz's ``dot`` program; a missing one is a :class:`MissingExtraError`, printed like any
 other user error (exit 1), never a traceback.
 """
@@ -27,7 +27,7 @@ def require(module: str, extra: str = REPORT_EXTRA) -> ModuleType:
     Parameters
     ----------
     module : str
-        The module to import, e.g. ``"matplotlib"`` or ``"jinja2"``.
+        The module to import, e.g. ``"graphviz"`` or ``"jinja2"``.
     extra : str
         The signalchain extra that provides it.
     """

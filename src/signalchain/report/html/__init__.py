@@ -6,7 +6,7 @@ renders them into one self-contained page: CSS inline, SVG inline, audio as ``da
 no script and no external request, so it opens offline and can be mailed to a client. The
 same rig gives the same bytes (no time stamp unless one is asked for).
 
-Needs the ``report`` extra (jinja2, matplotlib, graphviz) and Graphviz's ``dot``.
+Needs the ``report`` extra (jinja2, graphviz) and Graphviz's ``dot``.
 """
 
 from __future__ import annotations
