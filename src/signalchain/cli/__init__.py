@@ -16,6 +16,7 @@ from signalchain.cli import (  # noqa: F401
     planning,
     rendering,
     report_command,
+    serve_command,
 )
 from signalchain.cli.app import app, catalog_app
 

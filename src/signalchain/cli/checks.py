@@ -63,7 +63,7 @@ def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
     """Check that a rig plugs together; print what connects where."""
     from signalchain.gate import grouped, needs_simulation, parse_fail_on
     from signalchain.report.messages import finding_diagnostic
-    from signalchain.report.simulate import finding_json, print_check
+    from signalchain.report.simulate import check_json, print_check
     from signalchain.rig import Rig
 
     selectors = parse_fail_on(fail_on or [])
@@ -75,10 +75,7 @@ def check(rig: RigArg, as_json: JsonOpt = False, fail_on: FailOnOpt = None,
                                    else (result.findings, {}))
     failed = _gate(str(rig), rig_findings, listeners, selectors, junit)
     if as_json:
-        print_json({"signalchain": 1, "valid": True, "rig": loaded.name,
-                    "listeners": list(result.listeners), "feeds": dict(result.feeds),
-                    "findings": [finding_json(f) for f in result.findings],
-                    "failed": [finding_json(f) for f in failed]})
+        print_json(check_json(loaded.name, result, failed))
         _fail(failed, as_json)
         return
     print_check(out, loaded.built)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +18,9 @@ from signalchain.report.tables import add_columns, new_table
 from signalchain.results import Evaluation, ListenerFigures
 from signalchain.wiring.build import BuiltRig
 
+if TYPE_CHECKING:
+    from signalchain.rig import CheckResult
+
 
 def _num(x: float | None, nd: int = 1) -> float | None:
     """A figure for JSON: rounded, and null when absent or not finite (no -inf in JSON)."""
@@ -28,6 +32,15 @@ def _num(x: float | None, nd: int = 1) -> float | None:
 def finding_json(f: Finding) -> dict[str, Any]:
     """A finding as in every command's JSON: ``{code, severity, message}``."""
     return {"code": f.code, "severity": f.severity, "message": finding_text(f)}
+
+
+def check_json(rig_name: str, result: CheckResult, failed: Sequence[Finding] = ()
+               ) -> dict[str, Any]:
+    """``check --json`` of a rig that plugs together (``failed``: what ``--fail-on`` chose)."""
+    return {"signalchain": 1, "valid": True, "rig": rig_name,
+            "listeners": list(result.listeners), "feeds": dict(result.feeds),
+            "findings": [finding_json(f) for f in result.findings],
+            "failed": [finding_json(f) for f in failed]}
 
 
 def assumptions_of(ev: Evaluation) -> list[str]:

@@ -1,0 +1,140 @@
+"""The JSON API (``signalchain serve``): the CLI's answers over HTTP, and clean refusals."""
+
+import json
+import socket
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import EXAMPLES
+
+SEED = (EXAMPLES / "01-headphone-out-to-splitter.yaml").read_text()
+
+
+@pytest.fixture(scope="module")
+def client():
+    from fastapi.testclient import TestClient  # over httpx2 (the test extra)
+
+    from signalchain.web.api import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_answers_are_the_cli_json(client):
+    from typer.testing import CliRunner
+
+    from signalchain.cli import app
+
+    cli = json.loads(CliRunner().invoke(app, ["simulate", str(EXAMPLES /
+                                              "01-headphone-out-to-splitter.yaml"),
+                                              "--json"]).stdout)
+    api = client.post("/api/simulate", json={"rig": SEED}).json()
+    assert api == cli
+    check = client.post("/api/check", json={"rig": SEED}).json()
+    assert check["valid"] is True and check["listeners"] == ["alice", "bob", "carol", "dave"]
+    moved = client.post("/api/simulate", json={"rig": SEED, "knobs": {"hm4.out1": "70%"}})
+    assert moved.json()["knobs"]["hm4.out1"] == pytest.approx(0.7)
+    assert client.post("/api/tune", json={"rig": SEED}).json()["signalchain"] == 1
+    advice = client.post("/api/advise", json={"rig": SEED, "priority": "convenience"}).json()
+    assert advice["methods"][0]["verdict"] == "recommended"
+    bom = client.post("/api/bom", json={"rig": SEED}).json()
+    assert {i["item"]: i["count"] for i in bom["bom"]}["adapter/3.5f-6.35m"] == 4
+
+
+def test_pictures_and_the_report(client):
+    svg = client.post("/api/diagram", json={"rig": SEED})
+    assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg")
+    report = client.post("/api/report", json={"rig": SEED, "listen": False})
+    assert report.headers["content-type"].startswith("text/html")
+    assert report.text.startswith("<!DOCTYPE html>") and "<audio" not in report.text
+
+
+def test_catalog(client):
+    amps = client.get("/api/catalog", params={"kind": "amp"}).json()
+    assert "mackie/hm-4" in [a["id"] for a in amps]
+    assert client.get("/api/catalog/mackie/hm-4").json()["origin"] == "bundled"
+    assert client.get("/api/catalog/no/such").status_code == 404
+    assert client.get("/api/catalog", params={"kind": "toaster"}).status_code == 400
+    assert client.get("/api/catalog/..%2F..%2Fetc%2Fpasswd").status_code == 404
+
+
+def test_an_invalid_rig_is_a_422_with_the_line(client):
+    res = client.post("/api/check", json={"rig": SEED.replace("into: hm4.out1",
+                                                              "into: hm4.outX")})
+    assert res.status_code == 422
+    diag = res.json()["diagnostics"][0]
+    assert "no port 'outX'" in diag["message"] and diag["line"] > 1
+    assert res.json()["valid"] is False
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"rig": SEED, "program": "/etc/passwd"}, 400),         # clips play built-ins only
+    ({"rig": SEED, "program": "builtin:../../x"}, 400),
+    ({"rig": SEED, "seconds": 1e9}, 400),
+    ({"rig": SEED, "surprise": 1}, 400),
+    ({"rig": ""}, 400),
+    ({"rig": "a: &a [*a]"}, 422),                          # a self-referential alias
+    ({"rig": "x: " + "[" * 200 + "]" * 200}, 422),         # nesting past the limit
+])
+def test_bad_requests_are_refused_cleanly(client, body, status):
+    res = client.post("/api/report", json=body)
+    assert res.status_code == status, res.text
+    assert res.json()["diagnostics"] and "Traceback" not in res.text
+
+
+def test_a_rig_naming_a_server_file_plays_a_builtin(client, tmp_path):
+    """The rig's own program: is never opened by the API (the clips play built-ins)."""
+    rig = SEED.replace("program: builtin:music", "program: /etc/passwd")
+    res = client.post("/api/report", json={"rig": rig, "seconds": 1.0})
+    assert res.status_code in (200, 422)
+    assert "root:" not in res.text
+
+
+def test_bodies_over_the_limit_are_413(client):
+    from signalchain.web.api import MAX_BODY_BYTES
+
+    res = client.post("/api/check", content=b"{" + b" " * MAX_BODY_BYTES + b"}",
+                      headers={"content-type": "application/json"})
+    assert res.status_code == 413 and res.json()["diagnostics"][0]["code"] == "too-large"
+
+
+def test_names_are_escaped_in_the_report(client):
+    rig = SEED.replace("name: Scarlett 2i2 headphone out into a Mackie HM-4, four listeners",
+                       "name: '<script>alert(1)</script>'")
+    html = client.post("/api/report", json={"rig": rig, "listen": False}).text
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_openapi_schema_lists_every_endpoint(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in ("/api/check", "/api/simulate", "/api/tune", "/api/advise", "/api/bom",
+              "/api/diagram", "/api/report", "/api/catalog", "/api/catalog/{entry_id}"):
+        assert p in paths
+
+
+def test_serve_listens_on_localhost():
+    import uvicorn
+
+    from signalchain.web.api import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/catalog?kind=amp",
+                                    timeout=10) as res:
+            assert res.status == 200 and json.loads(res.read())
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
