@@ -138,3 +138,15 @@ def test_serve_listens_on_localhost():
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_rig_solved_once_answers_every_knob(client):
+    """The same text with other knobs reuses the solved rig; answers still follow the knobs."""
+    levels = []
+    for pos in (0.2, 0.8, 0.2):
+        ev = client.post("/api/simulate", json={"rig": SEED, "knobs": {"hm4.out1": pos}}).json()
+        levels.append(ev["listeners"][0]["ears"]["left"]["program"][0]["spl_db"])
+    assert levels[0] == levels[2] and levels[1] > levels[0] + 10
+    bad = SEED.replace("into: hm4.out1", "into: hm4.outX")
+    assert [client.post("/api/check", json={"rig": bad}).status_code for _ in range(2)] == [
+        422, 422]

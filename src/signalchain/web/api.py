@@ -12,7 +12,10 @@ traceback.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +27,7 @@ from signalchain import __version__
 from signalchain.catalog import load_catalog
 from signalchain.errors import Diagnostic, RigError, UsageError
 from signalchain.gate import diagnostics_json
+from signalchain.rig import Rig
 from signalchain.web.models import (
     AdviseRequest,
     ReportRequest,
@@ -32,6 +36,8 @@ from signalchain.web.models import (
     TuneRequest,
 )
 
+RIG_CACHE_SIZE = 32
+"""Solved rigs kept for their text (a few megabytes each at most, bounded by the limits)."""
 MAX_BODY_BYTES = 1_000_000
 """Largest request body: a rig file is a few kilobytes; this leaves room, not abuse."""
 CATALOG_ID = re.compile(r"[a-z0-9][a-z0-9._/-]{0,127}")
@@ -119,10 +125,23 @@ def create_app(catalog_dirs: tuple[str, ...] = ()) -> FastAPI:
         return _message(500, "internal error in signalchain (a bug): the request was not "
                              "answered", "internal")
 
-    def load(text: str) -> Any:
-        from signalchain.rig import Rig
+    cache: OrderedDict[str, Rig] = OrderedDict()
+    lock = threading.Lock()
 
-        return Rig.from_text(text, "rig.yaml", catalog)
+    def load(text: str) -> Rig:
+        """The rig of this text, solved once: the same text again (a knob moved) reuses it."""
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        rig = Rig.from_text(text, "rig.yaml", catalog)
+        rig.graph  # noqa: B018 -- build and solve now (errors are the request's)
+        with lock:
+            cache[key] = rig
+            while len(cache) > RIG_CACHE_SIZE:
+                cache.popitem(last=False)
+        return rig
 
     @app.get("/api/catalog")
     def catalog_list(kind: str | None = None) -> list[dict[str, Any]]:
