@@ -76,11 +76,21 @@ def test_hiss_sweep_keeps_the_listener_at_the_target_and_finds_the_least_hiss(se
 
 
 def test_one_knob_has_no_sweep():
+    """Headphones straight into the 2i2: its headphone knob is the only one on the path."""
+    from tests.test_evaluate_hand import direct_rig
+
+    rig = direct_rig()
+    ev = rig.simulate()
+    assert hiss_vs_knob(rig, ev, "zed") is None
+    assert hiss_vs_knob_svg(rig, ev, "zed") is None
+
+
+def test_line_outs_sharing_one_knob_sweep_it_against_the_amp():
     rig = sc.Rig.from_path(EXAMPLES / "06-line-outs-to-atom-amp.yaml")
     ev = rig.simulate()
-    knobs = [s for s in ev.listeners[0].stages_on_path if rig.graph.stages[s].knob]
-    if len(knobs) < 2:
-        assert hiss_vs_knob(rig, ev, ev.listeners[0].id) is None
+    sweep = hiss_vs_knob(rig, ev, ev.listeners[0].id)
+    assert sweep is not None and (sweep.knob, sweep.follower) == ("scarlett.monitor",
+                                                                  "atom.volume")
 
 
 def test_hum_sweep_balanced_beats_unbalanced_between_earthed_devices():

@@ -25,7 +25,7 @@ from signalchain.arrays import FloatArray
 
 if TYPE_CHECKING:
     from signalchain.results import Evaluation
-    from signalchain.rig import Rig
+    from signalchain.rig import Rig, Topology
 
 KNOB_POINTS = 24
 HUM_LENGTHS_M = (0.5, 1.0, 2.0, 4.6, 10.0, 20.0, 30.0)
@@ -63,10 +63,11 @@ class HissSweep:
 
 
 def _knobs_on_path(rig: Rig, ev: Evaluation, listener: str) -> list[str]:
+    """The physical knobs on a listener's path, each once (two line outs share one)."""
     graph = rig.graph
-    return [f"{graph.stages[s].device}.{graph.stages[s].knob}"
-            for s in ev.listener(listener).stages_on_path
-            if graph.stages[s].knob and graph.stages[s].physical]
+    return list(dict.fromkeys(f"{graph.stages[s].device}.{graph.stages[s].knob}"
+                              for s in ev.listener(listener).stages_on_path
+                              if graph.stages[s].knob and graph.stages[s].physical))
 
 
 def _follower_gain_positions(rig: Rig, knob: str) -> tuple[FloatArray, FloatArray]:
@@ -121,9 +122,8 @@ class HumSweep:
     """Cable catalog id → hum (dBA) at each length."""
 
 
-def _earthed(rig: Rig) -> set[str]:
+def _earthed(topo: Topology) -> set[str]:
     """Devices whose ground is the mains earth: earthed ones, and USB-powered ones on them."""
-    topo = rig.topology()
     earthed = {d.id for d in topo.devices if d.power == "mains-earthed"}
     bus = {d.id for d in topo.devices if d.power == "usb-bus"}
     for cable in topo.cables:
@@ -135,10 +135,13 @@ def _earthed(rig: Rig) -> set[str]:
 
 def _earthed_link(rig: Rig) -> tuple[int, str] | None:
     """(connection index, cable id) of an analogue cable between two earthed devices."""
-    earthed = _earthed(rig)
-    for cable in rig.topology().cables:
+    topo = rig.topology()
+    earthed = _earthed(topo)
+    host = {str(p.ref) for d in topo.devices for p in d.ports if p.signal == "host"}
+    for cable in topo.cables:
         devices = {p.device for p in cable.ports}
-        if cable.item not in (None, "usb") and len(devices) == 2 and devices <= earthed:
+        analogue = cable.item is not None and not host & {str(p) for p in cable.ports}
+        if analogue and len(devices) == 2 and devices <= earthed:
             return cable.index, cable.item or ""
     return None
 
@@ -155,9 +158,9 @@ def hum_vs_length(rig: Rig, evaluation: Evaluation) -> HumSweep | None:
     data = rig.to_dict()
     listener = max(evaluation.listeners, key=lambda lf: lf.hum_spl_dba).id
     others = [i for i, e in sorted(rig.catalog.entries.items()) if isinstance(e, CableSpec)
-              and e.kind == "cable" and len(e.ends) == 2 and i not in (written, "usb")]
+              and e.kind == "cable" and len(e.ends) == 2 and i != written]
     curves: dict[str, FloatArray] = {}
-    for item in [written, *others]:
+    for item in [written, *others]:  # a cable that does not fit these sockets is skipped
         if len(curves) > MAX_ALTERNATIVE_CABLES:
             break
         levels = []

@@ -81,13 +81,9 @@ class Built:
 
 
 @dataclass(frozen=True, eq=False)
-class Tuned:
+class Tuned(Built):
     """A built candidate, tuned, with the facts it is judged on."""
 
-    candidate: Candidate
-    rig: Rig
-    bom: tuple[BomItem, ...]
-    unused: tuple[str, ...]
     tuned: TuneResult
     facts: Facts
     tier: int
@@ -277,7 +273,7 @@ class Search:
         signature = (*candidate.cable.signature, facts.stereo,
                      tuple(c for c in facts.codes if c in BAD_CODES), levels, master,
                      tuple(sorted(candidate.ears.shared.items())))
-        return Tuned(candidate, built.rig, built.bom, built.unused, tuned, facts,
+        return Tuned(candidate, built.rig, built.bom, built.unused, built.probe, tuned, facts,
                      tier_of(facts), signature)
 
     def distinct(self, candidates: Sequence[Candidate]) -> list[Candidate]:

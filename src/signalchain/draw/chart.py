@@ -137,14 +137,13 @@ def _tick_text(v: float) -> str:
 
 def _axes(px: Scale, py: Scale, x_lo: float, x_hi: float, y_lo: float, y_hi: float,
           log_x: bool, plot_h: float) -> list[str]:
-    fx, fy = px, py
     out = []
     step = _nice_step(y_hi - y_lo)
     y = y_lo
     while y <= y_hi + step / 1000:
-        out.append(f'<line x1="{LEFT}" y1="{fy(y):.1f}" x2="{WIDTH - RIGHT}" y2="{fy(y):.1f}" '
+        out.append(f'<line x1="{LEFT}" y1="{py(y):.1f}" x2="{WIDTH - RIGHT}" y2="{py(y):.1f}" '
                    'stroke="#e3e7ec"/>'
-                   f'<text x="{LEFT - 5}" y="{fy(y) + 3.5:.1f}" text-anchor="end" '
+                   f'<text x="{LEFT - 5}" y="{py(y) + 3.5:.1f}" text-anchor="end" '
                    f'fill="#3b434d">{_tick_text(round(y, 6))}</text>')
         y += step
     if log_x:
@@ -153,9 +152,9 @@ def _axes(px: Scale, py: Scale, x_lo: float, x_hi: float, y_lo: float, y_hi: flo
         xstep = _nice_step(x_hi - x_lo)
         xticks = [x_lo + i * xstep for i in range(int((x_hi - x_lo) / xstep + 1e-9) + 1)]
     for x in xticks:
-        out.append(f'<line x1="{fx(x):.1f}" y1="{TOP}" x2="{fx(x):.1f}" y2="{TOP + plot_h:.1f}" '
+        out.append(f'<line x1="{px(x):.1f}" y1="{TOP}" x2="{px(x):.1f}" y2="{TOP + plot_h:.1f}" '
                    'stroke="#e3e7ec"/>'
-                   f'<text x="{fx(x):.1f}" y="{TOP + plot_h + 14:.1f}" text-anchor="middle" '
+                   f'<text x="{px(x):.1f}" y="{TOP + plot_h + 14:.1f}" text-anchor="middle" '
                    f'fill="#3b434d">{_tick_text(round(x, 6))}</text>')
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" '
                f'height="{plot_h:.1f}" fill="none" stroke="#9aa1ab"/>')
@@ -164,11 +163,10 @@ def _axes(px: Scale, py: Scale, x_lo: float, x_hi: float, y_lo: float, y_hi: flo
 
 def _rule(r: Rule, px: Scale, py: Scale, x_lo: float, x_hi: float, y_lo: float,
           y_hi: float, prefix: str) -> str:
-    fx, fy = px, py
     if r.vertical:
-        a = (fx(r.value), fy(y_lo), fx(r.value), fy(y_hi))
+        a = (px(r.value), py(y_lo), px(r.value), py(y_hi))
     else:
-        a = (fx(x_lo), fy(r.value), fx(x_hi), fy(r.value))
+        a = (px(x_lo), py(r.value), px(x_hi), py(r.value))
     return (f'<line id="{prefix}-{r.gid}" x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{a[2]:.1f}" '
             f'y2="{a[3]:.1f}" stroke="{r.colour}" stroke-width="1.2" '
             f'stroke-dasharray="{r.dash}"/>')
@@ -189,8 +187,7 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
 
 
 def _series(s: Series, px: Scale, py: Scale, prefix: str) -> str:
-    fx, fy = px, py
-    pts = [(fx(x), fy(y)) for x, y in zip(s.xs, s.ys, strict=True)
+    pts = [(px(x), py(y)) for x, y in zip(s.xs, s.ys, strict=True)
            if math.isfinite(x) and math.isfinite(y)]
     out = [f'<g id="{prefix}-{s.gid}" data-label={quoteattr(s.label)}>']
     if s.line and len(pts) > 1:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from signalchain.errors import Diagnostic, UsageError
 from signalchain.extras import require, require_program
+from signalchain.wiring.connectors import CONTACTS
+from signalchain.wiring.topology import signal_sides
 
 if TYPE_CHECKING:
     from signalchain.results import Evaluation, ListenerFigures
@@ -110,7 +112,7 @@ def grounded_rings(rig: Rig) -> set[str]:
     found = set()
     for dev in rig.topology().devices:
         for p in dev.ports:
-            if not p.plugged or p.connector not in ("trs-6.35", "trs-3.5", "combo"):
+            if not p.plugged or "ring" not in CONTACTS.get(p.connector, ()):
                 continue
             ring = contact_node(dev.id, p.ref.port, "ring")
             if contact_node(dev.id, p.ref.port, "sleeve") in groups.get(ring, frozenset()):
@@ -127,6 +129,7 @@ class _Drawing:
         graphviz = require("graphviz")
         self.rig, self.ev, self.p = rig, ev, id_prefix
         self.topo = rig.topology()
+        self.ports = {str(p.ref): p for d in self.topo.devices for p in d.ports}
         self.carried = channels_at_ports(rig.graph, dict(ev.knobs))
         self.shorted, self.marks = _problems(ev)
         self.rings = grounded_rings(rig)
@@ -165,12 +168,8 @@ class _Drawing:
 
     def _ordered(self, cable: CableInfo) -> tuple[list[str], list[str]]:
         """The cable's ends the signal comes from (outputs) and goes to."""
-        direction = {str(p.ref): p.direction for d in self.topo.devices for p in d.ports}
-        ends = [str(p) for p in cable.ports]
-        src = [e for e in ends if direction.get(e) == "out"]
-        if not src or len(src) == len(ends):
-            return ends[:1], ends[1:]
-        return src, [e for e in ends if e not in src]
+        return signal_sides([str(p) for p in cable.ports],
+                            lambda e: self.ports[e].direction == "out")
 
     def _label(self, cable: CableInfo, extra: list[str], colour: str = PROBLEM) -> str:
         parts = [f"<b>{_h(cable.cable_id)}</b>"]
@@ -192,7 +191,7 @@ class _Drawing:
         problems = [m for s in src for m in self.shorted.get(s, [])]
         style = {"style": "dashed", "color": PROBLEM} if problems else {}
         notes = [f"ring to sleeve at {p}" for p in (*src, *dst) if p in self.rings]
-        digital = all(p.endswith(".usb") for p in (*src, *dst)) or self._is_host(cable)
+        digital = all(self.ports[p].signal == "host" for p in (*src, *dst))
         if digital:
             self._edge(self.node_id(src[0]), self.node_id(dst[0]), cid, "a",
                        label=self._label(cable, []), color=DIGITAL, penwidth="1.2",
@@ -216,10 +215,6 @@ class _Drawing:
                                          PROBLEM if problems else NOTE),
                        color=style.get("color", _colour(self._channels(src))),
                        style=style.get("style", "solid"), tooltip=cid)
-
-    def _is_host(self, cable: CableInfo) -> bool:
-        signal = {str(p.ref): p.signal for d in self.topo.devices for p in d.ports}
-        return all(signal.get(str(p)) == "host" for p in cable.ports)
 
     def cord(self, cable: CableInfo) -> None:
         """A listener's (or splitter's) cord: from the socket to the device, via adapters."""

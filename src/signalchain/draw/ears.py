@@ -10,10 +10,10 @@ nothing grey; an inverted arrival is marked "inverted" in red.
 
 from __future__ import annotations
 
-import math
 from xml.sax.saxutils import escape, quoteattr
 
 from signalchain import thresholds as th
+from signalchain.report.common import level_text
 from signalchain.results import ChannelAtEar, EarFigures, ListenerFigures
 
 CHANNEL_COLOURS = {"L": "#1f6fd1", "R": "#d1331f"}
@@ -39,14 +39,6 @@ def _heard(program: list[ChannelAtEar]) -> str:
     return " + ".join(c.channel for c in program) or "nothing"
 
 
-def _level(value: float, audible_from: float) -> str:
-    if value == -math.inf:
-        return "none"
-    if value < audible_from:
-        return f"inaudible ({value:.0f} dBA)"
-    return f"{value:.1f} dBA"
-
-
 def _arrival(c: ChannelAtEar) -> tuple[str, str]:
     sign = "inverted" if c.polarity < 0 else "in phase"
     if c.crosstalk:
@@ -63,9 +55,9 @@ def _lines(side: str, ear: EarFigures, program: list[ChannelAtEar],
     lines: list[tuple[str, str, str]] = [(f"{side.title()} ear hears {heard}", colour, "700")]
     lines += [(*_arrival(c), "400") for c in program]
     lines += [(*_arrival(c), "400") for c in crosstalk[:2]]
-    lines.append((f"hiss {_level(ear.noise_spl_dba, th.HISS_AUDIBLE_DBA)}",
+    lines.append((f"hiss {level_text(ear.noise_spl_dba, th.HISS_AUDIBLE_DBA, 'dBA')}",
                   "#1d232b" if ear.noise_audible else "#5b6470", "400"))
-    lines.append((f"hum {_level(ear.hum_spl_dba, th.HUM_AUDIBLE_DBA)}",
+    lines.append((f"hum {level_text(ear.hum_spl_dba, th.HUM_AUDIBLE_DBA, 'dBA')}",
                   "#1d232b" if ear.hum_audible else "#5b6470", "400"))
     return lines
 

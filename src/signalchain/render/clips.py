@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from signalchain import units
 from signalchain.arrays import Float32Array
 
 if TYPE_CHECKING:
@@ -128,10 +129,6 @@ def data_uri(clip: bytes) -> str:
     return f"data:{MIME};base64," + base64.b64encode(clip).decode("ascii")
 
 
-def _db(x: float) -> float:
-    return 20 * math.log10(x) if x > 0 else -math.inf
-
-
 def listener_clips(rig: Rig, *, program: str = "builtin:music", seconds: float = 10.0,
                    knobs: Mapping[str, float] | None = None) -> ClipSet:
     """A program clip and a noise-floor clip per listener (see the module's description).
@@ -159,6 +156,6 @@ def listener_clips(rig: Rig, *, program: str = "builtin:music", seconds: float =
     noise_gain = min(wanted, 10 ** (MAX_NOISE_GAIN_DB / 20))
     clips = {w: ListenerClips(
         encode(heard[w], fs, gain), encode(quiet[w], fs, noise_gain),
-        _db(float(np.abs(heard[w]).max(initial=0.0)) * gain),
-        _db(rms[w] * noise_gain * math.sqrt(2))) for w in heard}
-    return ClipSet(program, seconds, _db(gain), _db(noise_gain), clips)
+        units.db(float(np.abs(heard[w]).max(initial=0.0)) * gain),
+        units.db(rms[w] * noise_gain * math.sqrt(2))) for w in heard}
+    return ClipSet(program, seconds, units.db(gain), units.db(noise_gain), clips)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from signalchain.bom import BomItem, CableSchedule, ScheduleEnd, ScheduleRow, Supply
+from signalchain.wiring.topology import signal_sides
 
 SCHEDULE_HEADER = ("ID", "from", "to", "type", "length", "plug at from", "plug at to",
                    "adapters", "source")
@@ -31,19 +32,11 @@ def _length(row: ScheduleRow) -> str:
     return "" if row.length_m is None else f"{row.length_m:g} m"
 
 
-def _sides(row: ScheduleRow) -> tuple[list[ScheduleEnd], list[ScheduleEnd]]:
-    """The ends the signal comes from (outputs) and goes to (the rest), in cable order."""
-    sources = [e for e in row.ends if e.direction == "out"]
-    if not sources or len(sources) == len(row.ends):
-        return list(row.ends[:1]), list(row.ends[1:])
-    return sources, [e for e in row.ends if e.direction != "out"]
-
-
 def schedule_rows(schedule: CableSchedule) -> list[tuple[str, ...]]:
     """One row of text cells per connection, in :data:`SCHEDULE_HEADER` order."""
     rows: list[tuple[str, ...]] = []
     for row in schedule.rows:
-        src, dst = _sides(row)
+        src, dst = signal_sides(row.ends, lambda e: e.direction == "out")
         kind = "cord" if row.item is None else row.item
         rows.append((row.cable_id, " + ".join(str(e.port) for e in src),
                      " + ".join(str(e.port) for e in dst), kind, _length(row),

@@ -15,9 +15,9 @@ def named(device_id: str, name: str) -> str:
     return f"{device_id} ({name})" if name and name != device_id else device_id
 
 
-def level_text(value: float, audible_from: float) -> str:
-    """A hiss or hum level in dBA, labelled when it is below audibility (or absent)."""
+def level_text(value: float, audible_from: float, unit: str = "") -> str:
+    """A hiss or hum level (``12.3``, ``9.6 dBA (inaudible)``), or ``none`` when absent."""
     if value == float("-inf"):
         return "none"
-    text = f"{value:.1f}"
+    text = f"{value:.1f}" + (f" {unit}" if unit else "")
     return text + " (inaudible)" if value < audible_from else text

@@ -136,15 +136,6 @@ def explanation_lines(result: TuneResult) -> list[str]:
     return [note_text(n) for n in result.notes]
 
 
-def _dba(value: float, audible_from: float) -> str:
-    """``9.6 dBA (inaudible)``, ``11.1 dBA`` or ``none``."""
-    text = level_text(value, audible_from)
-    if text == "none":
-        return text
-    number, _, note = text.partition(" ")
-    return f"{number} dBA" + (f" {note}" if note else "")
-
-
 def print_tune(console: Console, result: TuneResult) -> None:
     """Print tune's knob settings, the predicted figures and the explanation."""
     ev = result.evaluation
@@ -165,8 +156,8 @@ def print_tune(console: Console, result: TuneResult) -> None:
         rows.add_row(*cells(lf.id, f"{result.targets[lf.id]:g} dB SPL",
                             (f"{lf.program_spl_db:.1f} dB SPL" if lf.program_spl_db > -1e9
                              else "no program"),
-                            _dba(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA),
-                            _dba(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA),
+                            level_text(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA, "dBA"),
+                            level_text(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA, "dBA"),
                             f"{room:.1f} dB" if stage is not None else "—"))
     console.print(rows)
     console.print("[green]all targets met[/green]" if result.feasible else

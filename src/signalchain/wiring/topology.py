@@ -6,13 +6,30 @@ wiring; nothing here is drawn or worded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from signalchain.refs import PortRef
 from signalchain.schema.rig import CableConnection, PlugConnection
 
 if TYPE_CHECKING:
     from signalchain.rig import CableInfo, Rig, Topology
+
+
+End = TypeVar("End")
+
+
+def signal_sides(ends: Sequence[End], is_output: Callable[[End], bool]
+                 ) -> tuple[list[End], list[End]]:
+    """A connection's ends split into where the signal comes from and where it goes.
+
+    The ends at outputs come first (a breakout cable has several); with none or only
+    outputs (a USB link, a miswired rig), the first end in cable order.
+    """
+    sources = [e for e in ends if is_output(e)]
+    if not sources or len(sources) == len(ends):
+        return list(ends[:1]), list(ends[1:])
+    return sources, [e for e in ends if not is_output(e)]
 
 
 def _connection(index: int, conn: CableConnection | PlugConnection, rig: Rig) -> CableInfo:

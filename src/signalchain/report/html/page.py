@@ -13,7 +13,8 @@ from signalchain import __version__
 from signalchain import thresholds as th
 from signalchain.extras import require
 from signalchain.findings import Finding
-from signalchain.report.common import named
+from signalchain.gate import grouped
+from signalchain.report.common import level_text, named
 from signalchain.report.messages import assumption_text, finding_text, limit_text
 from signalchain.results import Evaluation, ListenerFigures
 
@@ -73,12 +74,6 @@ def _findings(findings: tuple[Finding, ...]) -> list[dict[str, str]]:
             for f in sorted(findings, key=lambda f: order[f.severity])]
 
 
-def _level(value: float, audible_from: float) -> str:
-    if value == float("-inf"):
-        return "none"
-    return f"{value:.1f} dBA" + (" (inaudible)" if value < audible_from else "")
-
-
 def _figures(lf: ListenerFigures) -> list[tuple[str, str]]:
     clip = ("does not clip" if lf.clips_at_dbfs is None else
             f"{lf.clips_at_dbfs:.1f} dBFS ({lf.clip_stage})")
@@ -89,8 +84,8 @@ def _figures(lf: ListenerFigures) -> list[tuple[str, str]]:
         ("program level", f"{lf.program_spl_db:.1f} dB SPL (1 kHz at "
                           f"{th.REFERENCE_DBFS:g} dBFS)" if heard else "no program reaches them"),
         ("peaks", f"{lf.peak_spl_db:.1f} dB SPL" if heard else "—"),
-        ("hiss", _level(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA)),
-        ("hum", _level(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA)),
+        ("hiss", level_text(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA, "dBA")),
+        ("hum", level_text(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA, "dBA")),
         ("clips at", clip),
     ]
 
@@ -156,7 +151,7 @@ def _advice(advice: Advice | None) -> list[dict[str, Any]]:
         cards.append({
             "rank": i + 1, "name": m.name, "verdict": m.verdict,
             "reason": point_text(m.reason), "stereo": f.stereo,
-            "hiss": _level(f.noise_spl_dba, th.HISS_AUDIBLE_DBA),
+            "hiss": level_text(f.noise_spl_dba, th.HISS_AUDIBLE_DBA, "dBA"),
             "buy": [f"{b.to_buy} × {b.name or b.item}" for b in m.bom if b.to_buy],
             "pros": [point_text(p) for p in m.pros], "cons": [point_text(c) for c in m.cons],
             "diagram": _markup(diagram_svg(advice.rig_for(m), id_prefix=f"m{i}",
@@ -202,9 +197,8 @@ def report_context(rig: Rig, options: ReportOptions) -> dict[str, Any]:
     ev = rig.simulate()
     tuned = rig.tune(options.target_spl_db) if options.tune else None
     advice = rig.advise(target_spl_db=options.target_spl_db) if options.advise else None
-    on_listeners = [f for lf in ev.listeners for f in lf.warnings]
-    rig_findings = tuple(f for f in (*check.findings, *ev.rig_findings)
-                         if f not in on_listeners)
+    rig_findings, per_listener = grouped(check.findings, ev)
+    on_listeners = [f for fs in per_listener.values() for f in fs]
     return {
         "version": __version__, "rig": rig.name, "stamp": options.stamp,
         "summary": _summary((*rig_findings, *on_listeners)),
