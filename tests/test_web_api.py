@@ -17,7 +17,7 @@ SEED = (EXAMPLES / "01-headphone-out-to-splitter.yaml").read_text()
 def client():
     from fastapi.testclient import TestClient  # over httpx2 (the test extra)
 
-    from signalchain.web.api import create_app
+    from signalchain.web.app import create_app
 
     with TestClient(create_app(), raise_server_exceptions=False) as c:
         yield c
@@ -94,7 +94,7 @@ def test_a_rig_naming_a_server_file_plays_a_builtin(client, tmp_path):
 
 
 def test_bodies_over_the_limit_are_413(client):
-    from signalchain.web.api import MAX_BODY_BYTES
+    from signalchain.web.app import MAX_BODY_BYTES
 
     res = client.post("/api/check", content=b"{" + b" " * MAX_BODY_BYTES + b"}",
                       headers={"content-type": "application/json"})
@@ -118,7 +118,7 @@ def test_the_openapi_schema_lists_every_endpoint(client):
 def test_serve_listens_on_localhost():
     import uvicorn
 
-    from signalchain.web.api import create_app
+    from signalchain.web.app import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

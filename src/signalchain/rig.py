@@ -33,6 +33,7 @@ from signalchain.schema.rig import RigSpec
 if TYPE_CHECKING:
     from signalchain.advise import Advice
     from signalchain.graph.compile import SignalGraph
+    from signalchain.render.programs import ProgramPolicy
     from signalchain.render.stream import RenderStream
     from signalchain.results import Evaluation
     from signalchain.tune import TuneResult
@@ -371,7 +372,8 @@ class Rig:
 
     def render(self, program: str | None = None, *, seconds: float | None = None,
                seed: int = 0, knobs: Mapping[str, float] | None = None,
-               channels: tuple[int, int] | None = None) -> RenderStream:
+               channels: tuple[int, int] | None = None,
+               policy: ProgramPolicy | None = None) -> RenderStream:
         """A render plan: pull what each listener hears block by block, or write it to files.
 
         Parameters
@@ -387,11 +389,16 @@ class Rig:
             Knob positions overriding the rig's.
         channels : (int, int), optional
             Which two channels of a multichannel file to play (1-based).
+        policy : ProgramPolicy, optional
+            Which files ``program`` and the rig's ``program:`` may name (a server passes
+            ``ProgramPolicy(allow_files=...)``); by default ``program`` may name any local
+            file and the rig's ``program:`` only files in the rig file's folder.
         """
         from signalchain.render.stream import RenderStream
 
         return RenderStream.open(self, program, seconds=seconds, seed=seed,
-                                 knobs=self._checked_knobs(knobs), channels=channels)
+                                 knobs=self._checked_knobs(knobs), channels=channels,
+                                 policy=policy)
 
     def netlist(self, listener: str, channel: str = "L", freq_hz: float = 1000.0) -> str:
         """The passive network as a SPICE netlist probing ``listener``'s drivers.

@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from signalchain.errors import RigValidationError, error_at
 from signalchain.io import check_output_file, write_bytes_atomic
-from signalchain.schema.loader import read_yaml, round_trip_yaml
+from signalchain.schema.loader import YamlDocument, parse_yaml, read_yaml, round_trip_yaml
 
 if TYPE_CHECKING:
     from signalchain.rig import Rig
@@ -76,6 +76,27 @@ def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     check_output_file(path, force=True)
     doc = read_yaml(path)
     bom, newline = _file_style(path)
+    text = _with_knob_positions(doc, positions)
+    data = text.replace("\n", newline).encode("utf-8")
+    write_bytes_atomic(Path(path), BOM + data if bom else data, force=True)
+    return text
+
+
+def knob_positions_text(text: str, positions: dict[str, float],
+                        filename: str = "<rig>") -> str:
+    """The rig file ``text`` with ``{'device.knob': position}`` stored, comments kept.
+
+    As :func:`write_knob_positions`, for a rig held as text (the web page's).
+
+    Raises
+    ------
+    RigValidationError
+        If the text cannot be parsed, or has no such device.
+    """
+    return _with_knob_positions(parse_yaml(text, filename), positions)
+
+
+def _with_knob_positions(doc: YamlDocument, positions: dict[str, float]) -> str:
     devices = doc.data.get("devices") if isinstance(doc.data, CommentedMap) else None
     if not isinstance(devices, CommentedMap):
         raise RigValidationError([error_at("the rig has no 'devices:' mapping to write to",
@@ -113,11 +134,8 @@ def write_knob_positions(path: str | Path, positions: dict[str, float]) -> str:
     offset = _sequence_offset(doc.text)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
     yaml.dump(doc.data, buf)
-    # comments may carry the file's own line ends (\r\n): one style, then the file's
-    text = buf.getvalue().replace("\r\n", "\n").replace("\r", "\n")
-    data = text.replace("\n", newline).encode("utf-8")
-    write_bytes_atomic(Path(path), BOM + data if bom else data, force=True)
-    return text
+    # comments may carry the file's own line ends (\r\n): one style (the caller's after)
+    return buf.getvalue().replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _short_end(end: Any) -> Any:

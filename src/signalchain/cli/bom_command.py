@@ -20,31 +20,11 @@ from signalchain.cli.common import (
 from signalchain.errors import Diagnostic, UsageError
 
 if TYPE_CHECKING:
-    from signalchain.bom import CableSchedule
+    pass
 
 BOM_FORMATS = ("table", "md", "csv", "tsv", "json")
 TERMINAL_COLUMNS = ("ID", "from", "to", "type", "length", "adapters")
 """The schedule's columns in a terminal table; --format md|csv|tsv|json have them all."""
-
-
-def _text(fmt: str, schedule: CableSchedule) -> str:
-    """The schedule and BOM as JSON, or as Markdown (for ``table`` in a file), CSV or TSV."""
-    from signalchain.report.bom import (
-        BOM_HEADER,
-        SCHEDULE_HEADER,
-        bom_rows,
-        schedule_json,
-        schedule_rows,
-    )
-    from signalchain.report.tables import TABLE_FORMATS, render_text
-    from signalchain.textsafe import json_dumps
-
-    if fmt == "json":
-        return json_dumps(schedule_json(schedule)) + "\n"
-    plain = next(f for f in TABLE_FORMATS if f == fmt or (fmt == "table" and f == "md"))
-    text = render_text(plain, SCHEDULE_HEADER, schedule_rows(schedule))
-    return text + ("\n" if plain == "md" else "") + render_text(plain, BOM_HEADER,
-                                                                 bom_rows(schedule.bom))
 
 
 @app.command()
@@ -81,7 +61,9 @@ def bom(
         out.print(to_rich(BOM_HEADER, items, "Bill of materials",
                           no_wrap=("count", "in the box", "to buy")))
         return
-    text = _text(fmt, schedule)
+    from signalchain.report.bom import schedule_text
+
+    text = schedule_text(fmt, schedule)
     if out_file is None:
         sys.stdout.write(text)
     else:

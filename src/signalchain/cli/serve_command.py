@@ -1,4 +1,4 @@
-"""``serve``: the JSON API over HTTP on this machine."""
+"""``serve``: the web page and its JSON API over HTTP on this machine."""
 
 from __future__ import annotations
 
@@ -19,21 +19,37 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on (this machine only by "
                                       "default)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workspace: Annotated[Path | None, typer.Option(
+        help="folder where the page saves rigs as YAML files (default: "
+             "~/.local/share/signalchain/workspace)")] = None,
+    renders: Annotated[int, typer.Option(help="renders at once")] = 2,
+    render_queue: Annotated[int, typer.Option(help="renders waiting at most; more are "
+                                              "refused")] = 4,
+    render_time_limit: Annotated[float, typer.Option(help="seconds a render may take, "
+                                                     "waiting included")] = 30.0,
     catalog: CatalogOpt = None,
 ) -> None:
-    """Serve the JSON API (check, simulate, tune, advise, bom, diagram, report, catalog)."""
+    """Serve the web page and the JSON API (check, simulate, tune, advise, render ...)."""
     from signalchain.extras import require
 
     require("fastapi", "web")
+    require("multipart", "web")
     uvicorn = require("uvicorn", "web")
-    from signalchain.web.api import create_app
+    from signalchain.web.app import create_app, default_workspace
+    from signalchain.web.jobs import QueueLimits
 
     finite_option("--port", float(port), 1, 65535)
-    application = create_app(tuple(str(Path(d)) for d in catalog or []))
+    finite_option("--renders", float(renders), 1, 64)
+    finite_option("--render-queue", float(render_queue), 0, 1000)
+    finite_option("--render-time-limit", render_time_limit, 1, 3600, "s")
+    folder = workspace if workspace is not None else default_workspace()
+    application = create_app(tuple(str(Path(d)) for d in catalog or []), folder,
+                             QueueLimits(renders, render_queue, render_time_limit))
     if host not in LOCAL_HOSTS:
         err.print(f"warning: listening on {host}: anyone who can reach this machine can use "
-                  "the API", markup=False)
+                  "the page and its API", markup=False)
     shown = f"[{host}]" if ":" in host else host
-    out.print(f"signalchain API on http://{shown}:{port}/api/ — its schema and a page to try "
-              f"it: http://{shown}:{port}/docs (Ctrl-C stops it)", markup=False)
+    out.print(f"signalchain on http://{shown}:{port}/ — open it in your browser (the API: "
+              f"http://{shown}:{port}/docs). Rigs are saved in {folder}. Ctrl-C stops it.",
+              markup=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")

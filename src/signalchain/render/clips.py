@@ -15,6 +15,7 @@ import base64
 import io
 import math
 import struct
+import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ import numpy as np
 
 from signalchain import units
 from signalchain.arrays import Float32Array
+from signalchain.errors import Diagnostic, RigError
+from signalchain.render.programs import ProgramPolicy
 
 if TYPE_CHECKING:
     from signalchain.rig import Rig
@@ -39,6 +42,8 @@ VORBIS_QUALITY = 0.8
 """libsndfile's compression level for Vorbis (0 best quality … 1 smallest)."""
 OGG_SERIAL = 0x5347_4E43
 MIME = "audio/ogg"
+BLOCK_FRAMES = 8192
+"""Frames rendered between two looks at the deadline (about 0.17 s of audio at 48 kHz)."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +71,29 @@ class ClipSet:
     listeners: Mapping[str, ListenerClips]
 
 
-def _render(rig: Rig, program: str, seconds: float, knobs: Mapping[str, float] | None
+class RenderTimeLimit(RigError):
+    """A render ran past its deadline and was stopped (a server's time limit)."""
+
+
+def _render(rig: Rig, program: str, seconds: float, knobs: Mapping[str, float] | None,
+            policy: ProgramPolicy | None = None, deadline: float | None = None
             ) -> dict[str, Float32Array]:
     """Each listener's ears (frames × 2, 1.0 = 20 Pa) for ``seconds`` of ``program``."""
     parts: dict[str, list[Float32Array]] = {}
-    with rig.render(program, seconds=seconds, knobs=knobs) as stream:
-        for block in stream.blocks():
+    with rig.render(program, seconds=seconds, knobs=knobs, policy=policy) as stream:
+        for block in stream.blocks(BLOCK_FRAMES):
+            _check_deadline(deadline)
             for who, ears in block.items():
                 parts.setdefault(who, []).append(ears)
     return {who: np.concatenate(chunks) for who, chunks in parts.items()}
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise RenderTimeLimit([Diagnostic(
+            "error", "the render took longer than its time limit and was stopped",
+            hint="render fewer seconds, or try again when the server is less busy",
+            code="render-time-limit")])
 
 
 def _bit_reverse_table() -> bytes:
@@ -144,18 +163,56 @@ def listener_clips(rig: Rig, *, program: str = "builtin:music", seconds: float =
     knobs : Mapping, optional
         Knob positions over the rig's own.
     """
+    return matched_clip_sets(rig, {"": knobs}, program=program, seconds=seconds)[""]
+
+
+def matched_clip_sets(rig: Rig, settings: Mapping[str, Mapping[str, float] | None], *,
+                      program: str = "builtin:music", seconds: float = 10.0,
+                      policy: ProgramPolicy | None = None, deadline: float | None = None
+                      ) -> dict[str, ClipSet]:
+    """Clips of the rig at several knob settings, all at one playback gain (an A/B test).
+
+    Every set shares the playback gain (the loudest clip of any set peaks at
+    :data:`CLIP_PEAK_DBFS`) and the noise gain, so switching between sets plays the level
+    and hiss differences the knobs make, and nothing else.
+
+    Parameters
+    ----------
+    rig : Rig
+        The rig.
+    settings : Mapping
+        Set name (``'A'``, ``'B'``) → knob positions over the rig's own (None: the rig's).
+    program, seconds
+        As :func:`listener_clips`.
+    policy : ProgramPolicy, optional
+        Which files ``program`` (or the rig's ``program:``) may name; see
+        :class:`~signalchain.render.programs.ProgramPolicy` (a server restricts it).
+    deadline : float, optional
+        A :func:`time.monotonic` time; past it the render stops with
+        :class:`RenderTimeLimit`.
+    """
     fs = rig.spec.samplerate
-    heard = _render(rig, program, seconds, knobs)
-    quiet = _render(rig, "builtin:silence", min(seconds, NOISE_SECONDS), knobs)
-    peak = max((float(np.abs(x).max(initial=0.0)) for x in heard.values()), default=0.0)
+    heard = {name: _render(rig, program, seconds, knobs, policy, deadline)
+             for name, knobs in settings.items()}
+    quiet = {name: _render(rig, "builtin:silence", min(seconds, NOISE_SECONDS), knobs,
+                           policy, deadline) for name, knobs in settings.items()}
+    peak = max((float(np.abs(x).max(initial=0.0)) for ears in heard.values()
+                for x in ears.values()), default=0.0)
     gain = 10 ** (CLIP_PEAK_DBFS / 20) / peak if peak > 0 else 1.0
-    rms = {w: float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) for w, x in quiet.items()}
-    loudest = max(rms.values(), default=0.0)
+    rms = {name: {w: float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) for w, x in ears.items()}
+           for name, ears in quiet.items()}
+    loudest = max((r for by_listener in rms.values() for r in by_listener.values()), default=0.0)
     # full-scale sine RMS is 1/√2: that is 0 dBFS
     wanted = 10 ** (NOISE_RMS_DBFS / 20) / math.sqrt(2) / loudest if loudest > 0 else 1.0
     noise_gain = min(wanted, 10 ** (MAX_NOISE_GAIN_DB / 20))
-    clips = {w: ListenerClips(
-        encode(heard[w], fs, gain), encode(quiet[w], fs, noise_gain),
-        units.db(float(np.abs(heard[w]).max(initial=0.0)) * gain),
-        units.db(rms[w] * noise_gain * math.sqrt(2))) for w in heard}
-    return ClipSet(program, seconds, units.db(gain), units.db(noise_gain), clips)
+    sets: dict[str, ClipSet] = {}
+    for name in settings:
+        clips: dict[str, ListenerClips] = {}
+        for w, ears in heard[name].items():
+            _check_deadline(deadline)
+            clips[w] = ListenerClips(
+                encode(ears, fs, gain), encode(quiet[name][w], fs, noise_gain),
+                units.db(float(np.abs(ears).max(initial=0.0)) * gain),
+                units.db(rms[name][w] * noise_gain * math.sqrt(2)))
+        sets[name] = ClipSet(program, seconds, units.db(gain), units.db(noise_gain), clips)
+    return sets

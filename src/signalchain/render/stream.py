@@ -41,11 +41,13 @@ class RenderStream:
     @classmethod
     def open(cls, rig: Rig, program: str | None = None, *, seconds: float | None = None,
              seed: int = 0, knobs: Mapping[str, float] | None = None,
-             channels: tuple[int, int] | None = None) -> RenderStream:
+             channels: tuple[int, int] | None = None,
+             policy: ProgramPolicy | None = None) -> RenderStream:
         """Open ``program`` (the rig's own ``program:`` by default) for rendering through ``rig``.
 
         The rig's ``program:`` must stay inside the rig file's folder; a ``program`` given
         here may name any local file (it comes from the caller, not from the rig file).
+        A ``policy`` applies to both (a server's allow-list).
 
         Raises
         ------
@@ -57,11 +59,11 @@ class RenderStream:
             raise UsageError([problem])
         spec = rig.spec
         if program is not None:
-            prog = open_program(program, spec.samplerate, seconds, channels)
+            prog = open_program(program, spec.samplerate, seconds, channels, policy=policy)
         else:
             folder = rig.path.parent if rig.path is not None else Path.cwd()
             prog = open_program(spec.program, spec.samplerate, seconds, channels,
-                                policy=ProgramPolicy(confine_to=folder),
+                                policy=policy or ProgramPolicy(confine_to=folder),
                                 location=rig.resolved.location("program"))
         try:
             return cls(rig, prog, {**rig.graph.knob_positions, **(knobs or {})}, seed)

@@ -65,3 +65,16 @@ def schedule_json(schedule: CableSchedule) -> dict[str, Any]:
                         "ends": [_end_json(e) for e in r.ends]} for r in schedule.rows],
             "bom": [{"item": i.item, "name": i.name, "count": i.count, "in_box": i.in_box,
                      "to_buy": i.to_buy} for i in schedule.bom]}
+
+
+def schedule_text(fmt: str, schedule: CableSchedule) -> str:
+    """The schedule and BOM as JSON, or as Markdown (for ``table``: a file), CSV or TSV."""
+    from signalchain.report.tables import TABLE_FORMATS, render_text
+    from signalchain.textsafe import json_dumps
+
+    if fmt == "json":
+        return json_dumps(schedule_json(schedule)) + "\n"
+    plain = next(f for f in TABLE_FORMATS if f == fmt or (fmt == "table" and f == "md"))
+    text = render_text(plain, SCHEDULE_HEADER, schedule_rows(schedule))
+    return text + ("\n" if plain == "md" else "") + render_text(plain, BOM_HEADER,
+                                                                 bom_rows(schedule.bom))

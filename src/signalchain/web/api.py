@@ -1,232 +1,225 @@
 """The JSON API under ``/api/``: the CLI's answers for a rig sent as YAML text.
 
-Import it only with the ``web`` extra installed (``signalchain serve`` checks first).
-
 Every endpoint takes the rig file's text in the request (nothing the client sends names a
 file on the server), loads it with the same validation, limits and messages as the CLI, and
-answers with the same JSON as the matching ``--json`` option. An invalid rig is a 422 whose
-body is ``check --json``'s ``{"valid": false, "diagnostics": [...]}``; a bad option a 400 with
-the same shape; a body over :data:`MAX_BODY_BYTES` a 413. Nothing ever answers with a
-traceback.
+answers with the same JSON as the matching ``--json`` option. The page uses these endpoints
+too. Errors: see :mod:`signalchain.web.app`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from signalchain import __version__
-from signalchain.catalog import load_catalog
-from signalchain.errors import Diagnostic, RigError, UsageError
-from signalchain.gate import diagnostics_json
+from signalchain.errors import Diagnostic, UsageError
 from signalchain.rig import Rig
+from signalchain.web.app import MAX_BODY_BYTES, message_response
+from signalchain.web.gear import GearEdit, edit_gear
 from signalchain.web.models import (
     AdviseRequest,
+    AdviseRigRequest,
+    KnobsRequest,
     ReportRequest,
     RigRequest,
+    SaveRequest,
     SimulateRequest,
     TuneRequest,
 )
+from signalchain.web.render_route import add_render_route
+from signalchain.web.state import ServerState
 
-RIG_CACHE_SIZE = 32
-"""Solved rigs kept for their text (a few megabytes each at most, bounded by the limits)."""
-MAX_BODY_BYTES = 1_000_000
-"""Largest request body: a rig file is a few kilobytes; this leaves room, not abuse."""
-CATALOG_ID = re.compile(r"[a-z0-9][a-z0-9._/-]{0,127}")
+__all__ = ["MAX_BODY_BYTES", "api_router", "knob_positions"]
 
-
-def _error(status: int, diagnostics: list[Diagnostic]) -> JSONResponse:
-    return JSONResponse(diagnostics_json(diagnostics), status_code=status)
+CATALOG_ID = re.compile(r"[a-z0-9][a-z0-9._/+-]{0,127}")
 
 
-def _message(status: int, message: str, code: str = "bad-request") -> JSONResponse:
-    return _error(status, [Diagnostic("error", message, code=code)])
+def _bad(message: str, code: str = "bad-option") -> UsageError:
+    return UsageError([Diagnostic("error", message, code=code)])
 
 
-class BodyTooLarge(Exception):
-    """A request body grew past the limit while it was read."""
+def knob_positions(knobs: Mapping[str, float | str], rig: Rig) -> dict[str, float]:
+    """Knob positions from a request (0..1, or a percentage as ``"60%"``), checked.
 
-
-class BodyLimit:
-    """ASGI middleware: refuse bodies over ``limit`` bytes, declared or streamed."""
-
-    def __init__(self, app: Any, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:
-        """Pass the request on, counting its body; a 413 once it is too large."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            response = _message(413, f"the request is larger than {self.limit} bytes",
-                                "too-large")
-            await response(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message.get("type") == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise BodyTooLarge()
-            return message
-
-        await self.app(scope, limited, send)
-
-
-def create_app(catalog_dirs: tuple[str, ...] = ()) -> FastAPI:
-    """The API as an ASGI application (FastAPI, from the ``web`` extra).
-
-    Parameters
-    ----------
-    catalog_dirs : tuple of str
-        The user's catalog directories, read once at start (as ``--catalog`` does).
+    Raises
+    ------
+    UsageError
+        For a knob the rig does not have, or a position outside 0..1.
     """
-    catalog = load_catalog(list(catalog_dirs))
-    app = FastAPI(title="signalchain", version=__version__,
-                  description="Simulate and plan audio monitoring rigs: the CLI's answers "
-                              "for a rig file sent as text.")
+    from signalchain.units import parse_fraction
 
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    known = rig.knobs
+    out: dict[str, float] = {}
+    for key, value in knobs.items():
+        if key not in known:
+            raise _bad(f"no knob {key[:130]!r}; the rig's knobs: "
+                       f"{', '.join(sorted(known)) or 'none'}", "bad-knob")
+        try:
+            out[key] = parse_fraction(str(value)) if isinstance(value, str) else float(value)
+        except ValueError as exc:
+            raise _bad(f"knob {key}: {exc}", "bad-knob") from None
+        if not 0.0 <= out[key] <= 1.0:
+            raise _bad(f"knob {key}={value!r} is outside 0..1 (0% .. 100%)", "bad-knob")
+    return out
 
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(_request: Request, _exc: BodyTooLarge) -> Any:
-        return _message(413, f"the request is larger than {MAX_BODY_BYTES} bytes", "too-large")
 
-    @app.exception_handler(UsageError)
-    async def usage_error(_request: Request, exc: UsageError) -> Any:
-        return _error(400, exc.diagnostics)
+def api_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure per endpoint
+    """The ``/api/`` endpoints over ``state``."""
+    router = APIRouter(prefix="/api")
+    catalog = state.catalog
 
-    @app.exception_handler(RigError)
-    async def rig_error(_request: Request, exc: RigError) -> Any:
-        return _error(422, exc.diagnostics)
+    @router.get("/catalog")
+    def catalog_list(kind: str | None = None,
+                     q: Annotated[str | None, Query(max_length=100)] = None
+                     ) -> list[dict[str, Any]]:
+        """Catalog entries (bundled and the server's user catalogs), as ``catalog list``.
 
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(_request: Request, exc: RequestValidationError) -> Any:
-        where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
-                          for e in exc.errors()[:5])
-        return _message(400, f"the request does not fit the API: {where}")
-
-    @app.exception_handler(Exception)
-    async def internal(_request: Request, _exc: Exception) -> Any:
-        return _message(500, "internal error in signalchain (a bug): the request was not "
-                             "answered", "internal")
-
-    cache: OrderedDict[str, Rig] = OrderedDict()
-    lock = threading.Lock()
-
-    def load(text: str) -> Rig:
-        """The rig of this text, solved once: the same text again (a knob moved) reuses it."""
-        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        with lock:
-            if key in cache:
-                cache.move_to_end(key)
-                return cache[key]
-        rig = Rig.from_text(text, "rig.yaml", catalog)
-        rig.graph  # noqa: B018 -- build and solve now (errors are the request's)
-        with lock:
-            cache[key] = rig
-            while len(cache) > RIG_CACHE_SIZE:
-                cache.popitem(last=False)
-        return rig
-
-    @app.get("/api/catalog")
-    def catalog_list(kind: str | None = None) -> list[dict[str, Any]]:
-        """Every catalog entry (bundled and the server's user catalogs), as ``catalog list``."""
+        ``kind`` keeps one kind; ``q`` keeps entries whose id, name or brand contain every
+        word of it (any case).
+        """
         from signalchain.report.catalog import catalog_rows
 
         kinds = sorted({e.kind for e in catalog.entries.values()})
         if kind is not None and kind not in kinds:
-            raise UsageError([_diag(f"unknown kind {kind!r}; valid kinds: {', '.join(kinds)}")])
-        return catalog_rows(catalog, kind)
+            raise _bad(f"unknown kind {kind[:40]!r}; valid kinds: {', '.join(kinds)}")
+        rows = catalog_rows(catalog, kind)
+        words = (q or "").lower().split()
+        return [r for r in rows
+                if all(w in f"{r['id']} {r.get('name', '')}".lower() for w in words)]
 
-    @app.get("/api/catalog/{entry_id:path}")
+    @router.get("/catalog/{entry_id:path}")
     def catalog_show(entry_id: str) -> Any:
         """One catalog entry with its sources and assumptions, as ``catalog show --json``."""
         if not CATALOG_ID.fullmatch(entry_id) or entry_id not in catalog:
-            return _message(404, f"unknown catalog id {entry_id[:130]!r}", "unknown-id")
+            return message_response(404, f"unknown catalog id {entry_id[:130]!r}",
+                                    "unknown-id")
         entry = catalog.get(entry_id)
         return {**entry.model_dump(mode="json", exclude_none=True),
                 "origin": catalog.origin(entry_id)}
 
-    @app.post("/api/check")
+    @router.post("/check")
     def check(body: RigRequest) -> dict[str, Any]:
         """Does the rig plug together (``check --json``)."""
         from signalchain.report.simulate import check_json
 
-        rig = load(body.rig)
+        rig = state.rig(body.rig)
         return check_json(rig.name, rig.check())
 
-    @app.post("/api/simulate")
+    @router.post("/simulate")
     def simulate(body: SimulateRequest) -> dict[str, Any]:
         """What every listener hears (``simulate --json``), at the rig's knobs and ``knobs``."""
         from signalchain.report.simulate import evaluation_json
-        from signalchain.rig import parse_knob_settings
 
-        rig = load(body.rig)
-        settings = [f"{k}={v}" for k, v in body.knobs.items()]
-        return evaluation_json(rig.simulate(parse_knob_settings(settings, rig)))
+        rig = state.rig(body.rig)
+        return evaluation_json(rig.simulate(knob_positions(body.knobs, rig)))
 
-    @app.post("/api/tune")
+    @router.post("/tune")
     def tune(body: TuneRequest) -> dict[str, Any]:
         """Where to set every knob (``tune --json``)."""
         from signalchain.report.tune import tune_json
 
-        rig = load(body.rig)
+        rig = state.rig(body.rig)
+        unknown = sorted(set(body.listener_targets) - set(rig.listeners))
+        if unknown:
+            raise _bad(f"no listener {unknown[0][:64]!r}; the rig's listeners: "
+                       f"{', '.join(rig.listeners)}", "bad-listener")
         return tune_json(rig.tune(body.target_spl_db, dict(body.listener_targets),
                                   body.headroom_db))
 
-    @app.post("/api/advise")
+    @router.post("/advise")
     def advise(body: AdviseRequest) -> dict[str, Any]:
         """Every sensible way to wire the rig's devices, ranked (``advise --json``)."""
         from signalchain.report.advice import advice_json
 
-        rig = load(body.rig)
-        return advice_json(rig.advise(priority=body.priority, length_m=body.length_m,
-                                      target_spl_db=body.target_spl_db))
+        return advice_json(state.advice(body.rig, body.priority, body.length_m,
+                                        body.target_spl_db))
 
-    @app.post("/api/bom")
-    def bom(body: RigRequest) -> dict[str, Any]:
-        """The cable schedule and BOM (``bom --format json``)."""
+    @router.post("/advise/rig", response_class=PlainTextResponse,
+                 responses={200: {"content": {"application/yaml": {}}}})
+    def advise_rig(body: AdviseRigRequest) -> Response:
+        """One of advise's methods as a rig file (``advise --write-rig``, any method)."""
+        from signalchain.report.advice import rig_header
+        from signalchain.rigfile import rig_text
+
+        advice = state.advice(body.rig, body.priority, body.length_m, body.target_spl_db)
+        if body.index >= len(advice.methods):
+            raise _bad(f"advise found {len(advice.methods)} methods; there is no method "
+                       f"{body.index + 1}", "bad-index")
+        method = advice.methods[body.index]
+        text = rig_text(advice.rig_for(method), rig_header(advice, method))
+        return Response(text, media_type="application/yaml")
+
+    @router.post("/rig/knobs", response_class=PlainTextResponse,
+                 responses={200: {"content": {"application/yaml": {}}}})
+    def rig_with_knobs(body: KnobsRequest) -> Response:
+        """The rig's text with ``knobs`` written in (its comments and layout kept)."""
+        from signalchain.rigfile import knob_positions_text
+
+        rig = state.rig(body.rig)
+        text = knob_positions_text(body.rig, knob_positions(body.knobs, rig), "rig.yaml")
+        return Response(text, media_type="application/yaml")
+
+    @router.post("/gear", response_class=PlainTextResponse,
+                 responses={200: {"content": {"application/yaml": {}}}})
+    def gear(body: GearEdit) -> Response:
+        """The rig after one pick of gear (devices changed; connections dropped)."""
+        return Response(edit_gear(body, catalog), media_type="application/yaml")
+
+    @router.post("/bom")
+    def bom(body: RigRequest,
+            format: Literal["json", "csv", "tsv", "md"] = "json") -> Response:  # noqa: A002
+        """The cable schedule and BOM (``bom --format json|csv|tsv|md``)."""
         from signalchain.bom import cable_schedule
-        from signalchain.report.bom import schedule_json
+        from signalchain.report.bom import schedule_json, schedule_text
 
-        return schedule_json(cable_schedule(load(body.rig)))
+        schedule = cable_schedule(state.rig(body.rig))
+        if format == "json":
+            return JSONResponse(schedule_json(schedule))
+        media = {"csv": "text/csv", "tsv": "text/tab-separated-values",
+                 "md": "text/markdown"}[format]
+        return Response(schedule_text(format, schedule), media_type=f"{media}; charset=utf-8")
 
-    @app.post("/api/diagram", response_class=Response,
-              responses={200: {"content": {"image/svg+xml": {}}}})
+    @router.post("/diagram", response_class=Response,
+                 responses={200: {"content": {"image/svg+xml": {}}}})
     def diagram(body: RigRequest) -> Response:
         """The signal-flow diagram as SVG."""
         from signalchain.draw.diagram import diagram_svg
 
-        return Response(diagram_svg(load(body.rig)), media_type="image/svg+xml")
+        return Response(diagram_svg(state.rig(body.rig)), media_type="image/svg+xml")
 
-    @app.post("/api/report", response_class=HTMLResponse)
+    @router.post("/report", response_class=HTMLResponse)
     def report(body: ReportRequest) -> HTMLResponse:
         """The one-file HTML report (``signalchain report``); clips play built-in programs."""
         from signalchain.report.html import ReportOptions, build_report
 
-        rig = load(body.rig)
+        rig = state.rig(body.rig)
         options = ReportOptions(tune=body.tune, advise=body.advise, listen=body.listen,
                                 program=body.program, seconds=body.seconds,
                                 target_spl_db=body.target_spl_db)
         return HTMLResponse(build_report(rig, options))
 
-    return app
+    @router.get("/workspace")
+    def workspace_list() -> list[dict[str, Any]]:
+        """The rigs saved in the server's workspace folder, most recent first."""
+        return [{"name": r.name, "title": r.title, "modified": r.modified,
+                 "size_bytes": r.size_bytes} for r in state.workspace.list()]
 
+    @router.get("/workspace/{name}", response_class=PlainTextResponse,
+                responses={200: {"content": {"application/yaml": {}}}})
+    def workspace_read(name: str) -> Response:
+        """A saved rig's text."""
+        return Response(state.workspace.read(name), media_type="application/yaml")
 
-def _diag(message: str) -> Diagnostic:
-    return Diagnostic("error", message, code="bad-option")
+    @router.put("/workspace/{name}")
+    def workspace_save(name: str, body: SaveRequest) -> dict[str, Any]:
+        """Save a rig (validated first) as ``NAME.yaml``; ``replace`` to overwrite one."""
+        state.workspace.path(name)  # the name first: a bad one is a 400, not a 422
+        Rig.from_text(body.rig, "rig.yaml", catalog).resolved  # noqa: B018
+        replaced = state.workspace.save(name, body.rig, replace=body.replace)
+        return {"name": name, "replaced": replaced}
+
+    add_render_route(router, state)
+    return router

@@ -23,11 +23,15 @@ class RigRequest(BaseModel):
     rig: RigText
 
 
+KnobMap = dict[Annotated[str, Field(max_length=130)],
+               float | Annotated[str, Field(max_length=16)]]
+"""Knob positions: ``device.knob`` → 0..1 or a percentage (``"60%"``)."""
+
+
 class SimulateRequest(RigRequest):
     """A rig and knob positions over its own (``device.knob`` → 0..1 or ``"60%"``)."""
 
-    knobs: dict[Annotated[str, Field(max_length=130)], float | Annotated[str, Field(
-        max_length=16)]] = Field(default_factory=dict, max_length=MAX_MAP_ENTRIES)
+    knobs: KnobMap = Field(default_factory=dict, max_length=MAX_MAP_ENTRIES)
 
 
 class TuneRequest(RigRequest):
@@ -56,3 +60,21 @@ class ReportRequest(RigRequest):
     program: Annotated[str, Field(pattern=r"^builtin:[a-z0-9-]{1,32}$")] = "builtin:music"
     seconds: Annotated[float, Field(ge=1.0, le=30.0)] = 10.0
     target_spl_db: Spl = th.DEFAULT_TARGET_SPL_DB
+
+
+class AdviseRigRequest(AdviseRequest):
+    """Which of advise's methods to turn into a rig (0 = the first, the recommended one)."""
+
+    index: Annotated[int, Field(ge=0, le=255)] = 0
+
+
+class KnobsRequest(RigRequest):
+    """Knob positions to write into the rig's text (``device.knob`` → 0..1 or ``"60%"``)."""
+
+    knobs: KnobMap = Field(default_factory=dict, max_length=MAX_MAP_ENTRIES)
+
+
+class SaveRequest(RigRequest):
+    """A rig to keep in the workspace; ``replace`` overwrites one of the same name."""
+
+    replace: bool = False

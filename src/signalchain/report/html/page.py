@@ -90,7 +90,12 @@ def _figures(lf: ListenerFigures) -> list[tuple[str, str]]:
     ]
 
 
-def _listener(rig: Rig, ev: Evaluation, lf: ListenerFigures, index: int) -> dict[str, Any]:
+def listener_context(rig: Rig, ev: Evaluation, lf: ListenerFigures, index: int,
+                     levels: bool = True) -> dict[str, Any]:
+    """One listener's section: the ears picture, figures, knobs, findings, level diagram.
+
+    ``levels`` False leaves the level diagram out (the page's knob updates).
+    """
     from signalchain.draw.ears import ears_svg
     from signalchain.draw.levels import level_diagram_svg
 
@@ -102,7 +107,8 @@ def _listener(rig: Rig, ev: Evaluation, lf: ListenerFigures, index: int) -> dict
         "ears": _markup(ears_svg(lf)), "figures": _figures(lf), "controls": controls,
         "findings": _findings(lf.warnings),
         "assumptions": [assumption_text(a) for a in lf.assumptions],
-        "levels": _markup(level_diagram_svg(rig, ev, lf.id, id_prefix=f"lv{index}")),
+        "levels": _markup(level_diagram_svg(rig, ev, lf.id, id_prefix=f"lv{index}"))
+        if levels else None,
     }
 
 
@@ -204,7 +210,7 @@ def report_context(rig: Rig, options: ReportOptions) -> dict[str, Any]:
         "summary": _summary((*rig_findings, *on_listeners)),
         "rig_findings": _findings(rig_findings),
         "diagram": _markup(diagram_svg(rig, ev, legend=False)),
-        "listeners": [_listener(rig, ev, lf, i) for i, lf in enumerate(ev.listeners)],
+        "listeners": [listener_context(rig, ev, lf, i) for i, lf in enumerate(ev.listeners)],
         "stages": [{"id": s.id, "headroom": f"{s.headroom_db:.1f} dB",
                     "limit": limit_text(s.limit)} for s in ev.stages],
         "knobs": _knobs(ev, tuned), "tune": _tune(tuned),

@@ -1,0 +1,260 @@
+"""The page: HTML made by Jinja2 templates (autoescaped), updated in place by htmx.
+
+The page holds the rig as rig-file text (the YAML editor's textarea) and sends it with every
+request; the server keeps nothing per user but solved rigs in its cache. Every fragment is
+made from the same results as the JSON API (``evaluation_json``, ``advice_json`` ...), so
+the page shows what the CLI says. Errors come back as a message fragment with the CLI's
+diagnostics (the line of the rig file for an invalid rig), never a stack trace.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from signalchain import __version__
+from signalchain.errors import Diagnostic, RigError, UsageError
+from signalchain.render.programs import BUILTINS
+from signalchain.rig import Rig
+from signalchain.web.gear import NEW_RIG, CustomHeadphones, GearEdit, edit_gear, gear
+from signalchain.web.render_route import DEFAULT_RENDER_SECONDS, MAX_RENDER_SECONDS
+from signalchain.web.state import ServerState
+
+if TYPE_CHECKING:
+    import jinja2
+
+MAX_FORM_FIELDS = 300
+KNOB_FIELD = "knob:"
+DEFAULT_PROGRAM = "builtin:music"
+
+
+@cache
+def templates() -> jinja2.Environment:
+    """The page's templates (autoescaped: nothing from a rig or a request is markup)."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("signalchain.web", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda v: f"{float(v):.0%}"
+    return env
+
+
+def static_files() -> StaticFiles:
+    """Htmx (vendored), the page's script and style."""
+    return StaticFiles(directory=str(resources.files("signalchain.web") / "static"))
+
+
+def _html(name: str, status: int = 200, headers: dict[str, str] | None = None,
+          **context: Any) -> HTMLResponse:
+    return HTMLResponse(templates().get_template(name).render(**context), status_code=status,
+                        headers=headers)
+
+
+def error_fragment(diagnostics: list[Diagnostic], rig_text: str | None = None,
+                   status: int = 422) -> HTMLResponse:
+    """The message panel: the diagnostics, and the rig's lines they point at."""
+    lines = rig_text.splitlines() if rig_text is not None else []
+    marked = []
+    for d in diagnostics:
+        line = d.location.line if d.location is not None else None
+        excerpt = lines[line - 1] if line is not None and 0 < line <= len(lines) else None
+        marked.append({"d": d, "line": line, "excerpt": excerpt})
+    return _html("_messages.html", status, {"HX-Retarget": "#messages",
+                                            "HX-Reswap": "innerHTML"},
+                 messages=marked)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _knobs_from(form: dict[str, str], rig: Rig) -> dict[str, float]:
+    from signalchain.web.api import knob_positions
+
+    asked = {k.removeprefix(KNOB_FIELD): v for k, v in form.items()
+             if k.startswith(KNOB_FIELD)}
+    return knob_positions({k: v for k, v in asked.items() if k in rig.knobs}, rig)
+
+
+def _float(form: dict[str, str], key: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(form.get(key, default))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise UsageError([Diagnostic("error", f"{key} {form.get(key)!r} is outside "
+                                     f"{low:g}..{high:g}", code="bad-option")])
+    return value
+
+
+def _listeners(rig: Rig, knobs: dict[str, float]) -> list[dict[str, Any]]:
+    from signalchain.report.html.page import listener_context
+
+    ev = rig.simulate(knobs)
+    return [{**listener_context(rig, ev, lf, i, levels=False),
+             "spl_db": f"{lf.program_spl_db:.2f}" if math.isfinite(lf.program_spl_db) else ""}
+            for i, lf in enumerate(ev.listeners)]
+
+
+def _rig_context(rig: Rig, text: str, knobs: dict[str, float] | None = None
+                 ) -> dict[str, Any]:
+    """Everything the wired-rig view shows."""
+    from signalchain.bom import cable_schedule
+    from signalchain.draw.diagram import diagram_svg
+    from signalchain.report.bom import BOM_HEADER, bom_rows
+    from signalchain.report.html.page import _markup, _summary
+    from signalchain.report.simulate import check_json
+
+    checked = rig.check()
+    positions = {**rig.knobs, **(knobs or {})}
+    wired = bool(rig.spec.connections)
+    context: dict[str, Any] = {
+        "rig_text": text, "name": rig.name, "wired": wired,
+        "check": check_json(rig.name, checked), "summary": _summary(checked.findings),
+        "knobs": sorted(positions.items()), "listeners": [], "diagram": None,
+        "bom_header": BOM_HEADER, "bom": [], "builtins": BUILTINS,
+        "seconds": DEFAULT_RENDER_SECONDS, "max_seconds": MAX_RENDER_SECONDS,
+    }
+    if wired:
+        context["listeners"] = _listeners(rig, knobs or {})
+        context["diagram"] = _markup(diagram_svg(rig, id_prefix="rd"))
+        context["bom"] = bom_rows(cable_schedule(rig).bom)
+    return context
+
+
+def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure per route
+    """The page (``/``) and its fragments (``/ui/...``)."""
+    from signalchain.demo import example_paths
+
+    router = APIRouter(include_in_schema=False)
+    catalog = state.catalog
+
+    def gear_context(text: str) -> dict[str, Any]:
+        try:
+            items = gear(Rig.from_text(text, "rig.yaml", catalog))
+        except RigError:
+            items = []
+        kinds = {k: [e for e in sorted(catalog.entries.values(), key=lambda e: e.id)
+                     if e.kind == k] for k in ("interface", "amp", "headphones")}
+        return {"gear": items, "rig_text": text, "choices": kinds}
+
+    @router.get("/", response_class=HTMLResponse)
+    def page(rig: str | None = None, example: str | None = None) -> HTMLResponse:
+        text, opened = NEW_RIG, None
+        examples = {p.name: p for p in example_paths()}
+        if rig is not None:
+            text, opened = state.workspace.read(rig), rig
+        elif example is not None:
+            if example not in examples:
+                raise UsageError([Diagnostic("error", f"no example {example[:80]!r}",
+                                             code="unknown-example")])
+            text, opened = examples[example].read_text(encoding="utf-8"), example
+        view = None
+        try:
+            loaded = state.rig(text)
+            if loaded.spec.connections:
+                view = _rig_context(loaded, text)
+        except RigError:
+            view = None
+        return _html("page.html", version=__version__, opened=opened, view=view,
+                     workspace=state.workspace.list(), examples=sorted(examples),
+                     workspace_folder=str(state.workspace.folder), **gear_context(text))
+
+    @router.get("/ui/search", response_class=HTMLResponse)
+    def search(q: str = "", kind: str = "") -> HTMLResponse:
+        words = q.lower()[:100].split()
+        found = [e for e in sorted(catalog.entries.values(), key=lambda e: e.id)
+                 if e.kind in ("interface", "amp", "headphones")
+                 and (not kind or e.kind == kind)
+                 and all(w in f"{e.id} {e.name} {e.kind}".lower() for w in words)]
+        return _html("_results.html", results=found[:40], more=max(0, len(found) - 40))
+
+    @router.post("/ui/gear", response_class=HTMLResponse)
+    async def gear_edit(request: Request) -> HTMLResponse:
+        form = await _form(request)
+        custom = None
+        if form.get("action") == "add-listener" and form.get("z_ohm"):
+            custom = CustomHeadphones(
+                label=form.get("label") or "My headphones",
+                z_ohm=_float(form, "z_ohm", 32, 4, 1000),
+                sensitivity=_float(form, "sensitivity", 100, 60, 140),
+                sensitivity_unit="dB/V" if form.get("sensitivity_unit") == "dB/V" else "dB/mW",
+                plug="trs-6.35" if form.get("plug") == "trs-6.35" else "trs-3.5")
+        edit = GearEdit.model_validate({
+            "rig": form.get("rig", NEW_RIG), "action": form.get("action", ""),
+            "model": form.get("model") or None, "listener": form.get("listener") or None,
+            "custom": custom})
+        text = edit_gear(edit, catalog)
+        return _html("_gear_update.html", **gear_context(text))
+
+    @router.post("/ui/advise", response_class=HTMLResponse)
+    async def advise(request: Request) -> HTMLResponse:
+        from signalchain.draw.diagram import diagram_svg
+        from signalchain.report.advice import method_json
+        from signalchain.report.html.page import _markup
+
+        form = await _form(request)
+        text = form.get("rig", "")
+        priority = "convenience" if form.get("priority") == "convenience" else "quality"
+        target = _float(form, "target_spl_db", 80, 60, 100)
+        advice = state.advice(text, priority, 3.0, target)
+        cards = []
+        for i, m in enumerate(advice.methods):
+            picture = (_markup(diagram_svg(m.rig.with_knobs(m.tuned.knobs), id_prefix=f"m{i}",
+                                           legend=False)) if i < 6 else None)
+            cards.append({"index": i, "m": method_json(m), "diagram": picture})
+        return _html("_advice.html", cards=cards, priority=priority, target=target,
+                     rig_text=text, skipped=[s.message for s in advice.skipped])
+
+    @router.post("/ui/use", response_class=HTMLResponse)
+    async def use(request: Request) -> HTMLResponse:
+        from signalchain.report.advice import rig_header
+        from signalchain.rigfile import rig_text
+
+        form = await _form(request)
+        text = form.get("rig", "")
+        priority = "convenience" if form.get("priority") == "convenience" else "quality"
+        advice = state.advice(text, priority, 3.0, _float(form, "target_spl_db", 80, 60, 100))
+        index = int(_float(form, "index", 0, 0, max(0, len(advice.methods) - 1)))
+        if not advice.methods:
+            raise UsageError([Diagnostic("error", "advise found no way to wire this gear",
+                                         code="no-method")])
+        method = advice.methods[index]
+        new_text = rig_text(advice.rig_for(method), rig_header(advice, method))
+        return _html("_rig_update.html", view=_rig_context(state.rig(new_text), new_text),
+                     **gear_context(new_text))
+
+    @router.post("/ui/open", response_class=HTMLResponse)
+    async def open_text(request: Request) -> HTMLResponse:
+        form = await _form(request)
+        text = form.get("rig", "")
+        try:
+            view = _rig_context(state.rig(text), text)
+        except RigError as exc:
+            return error_fragment(exc.diagnostics, text)
+        return _html("_rig_update.html", view=view, **gear_context(text))
+
+    @router.post("/ui/simulate", response_class=HTMLResponse)
+    async def simulate(request: Request) -> HTMLResponse:
+        form = await _form(request)
+        rig = state.rig(form.get("rig", ""))
+        return _html("_listeners.html", listeners=_listeners(rig, _knobs_from(form, rig)))
+
+    @router.post("/ui/tune", response_class=HTMLResponse)
+    async def tune(request: Request) -> HTMLResponse:
+        form = await _form(request)
+        rig = state.rig(form.get("rig", ""))
+        result = rig.tune(_float(form, "target_spl_db", 80, 60, 100))
+        knobs = dict(result.knobs)
+        return _html("_tuned.html", knobs=sorted({**rig.knobs, **knobs}.items()),
+                     listeners=_listeners(rig, knobs), tuned=True)
+
+    return router
