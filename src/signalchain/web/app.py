@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signalchain import __version__
 from signalchain.catalog import load_catalog
@@ -120,6 +121,14 @@ def _handlers(app: FastAPI) -> None:
                           for e in exc.errors()[:5])
         return answer(request, 400, [Diagnostic(
             "error", f"the request does not fit the API: {where}"[:2000], code="bad-request")])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
+        text = {404: f"nothing at {request.url.path[:200]!r}",
+                405: f"{request.method} is not allowed on {request.url.path[:200]!r}"}
+        return answer(request, exc.status_code, [Diagnostic(
+            "error", text.get(exc.status_code, str(exc.detail)[:500]), code=code)])
 
     @app.exception_handler(Exception)
     async def internal(request: Request, _exc: Exception) -> Any:

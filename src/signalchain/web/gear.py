@@ -98,7 +98,7 @@ def gear(rig: Rig) -> list[GearItem]:
 
 def _catalog_model(model: str | None, kind: str, catalog: Catalog) -> str:
     if model is None or model not in catalog or catalog.get(model).kind != kind:
-        valid = ", ".join(sorted(e.id for e in catalog.entries.values() if e.kind == kind))
+        valid = ", ".join(catalog.ids(kind))
         raise _bad(f"{str(model)[:130]!r} is not a {kind} in the catalog",
                    f"pick one of: {valid}", code="unknown-id")
     return model

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 MAX_FORM_FIELDS = 300
 KNOB_FIELD = "knob:"
-DEFAULT_PROGRAM = "builtin:music"
+GEAR_KINDS = ("interface", "amp", "headphones")
+"""What the page's gear search finds (the computer comes with every rig)."""
 
 
 @cache
@@ -142,9 +143,7 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
             items = gear(Rig.from_text(text, "rig.yaml", catalog))
         except RigError:
             items = []
-        kinds = {k: [e for e in sorted(catalog.entries.values(), key=lambda e: e.id)
-                     if e.kind == k] for k in ("interface", "amp", "headphones")}
-        return {"gear": items, "rig_text": text, "choices": kinds}
+        return {"gear": items, "rig_text": text}
 
     @router.get("/", response_class=HTMLResponse)
     def page(rig: str | None = None, example: str | None = None) -> HTMLResponse:
@@ -171,10 +170,11 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
     @router.get("/ui/search", response_class=HTMLResponse)
     def search(q: str = "", kind: str = "") -> HTMLResponse:
         words = q.lower()[:100].split()
-        found = [e for e in sorted(catalog.entries.values(), key=lambda e: e.id)
-                 if e.kind in ("interface", "amp", "headphones")
-                 and (not kind or e.kind == kind)
-                 and all(w in f"{e.id} {e.name} {e.kind}".lower() for w in words)]
+        found = [{"id": i, "kind": e.kind, "name": e.name}
+                 for k in GEAR_KINDS if not kind or kind == k
+                 for i in catalog.ids(k) for e in [catalog.get(i)]
+                 if all(w in f"{i} {e.name} {e.kind}".lower() for w in words)]
+        found.sort(key=lambda e: e["name"].lower())
         return _html("_results.html", results=found[:40], more=max(0, len(found) - 40))
 
     @router.post("/ui/gear", response_class=HTMLResponse)
