@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install signalchain and what it needs into a virtual environment (.venv, or $SIGNALCHAIN_VENV):
 # libsndfile and ngspice from Debian (when run as root or with sudo), Graphviz for the pictures
-# and reports (extras 'report' and 'test') and Chromium for the browser tests (extra 'test'),
+# and reports (extras 'report', 'web' and 'test') and Chromium for the browser tests (extra 'test'),
 # then the package with pip.
 # Usage: scripts/setup.sh [extras]      e.g. scripts/setup.sh test   or   scripts/setup.sh report
 set -euo pipefail
@@ -23,7 +23,7 @@ apt_install() {
 need=()
 command -v ngspice >/dev/null 2>&1 || need+=(ngspice)
 ldconfig -p 2>/dev/null | grep -q libsndfile || need+=(libsndfile1)
-case ",$extras," in *,report,*|*,test,*|*,dev,*)
+case ",$extras," in *,report,*|*,web,*|*,test,*|*,dev,*)
   command -v dot >/dev/null 2>&1 || need+=(graphviz) ;;
 esac
 case ",$extras," in *,test,*|*,dev,*)

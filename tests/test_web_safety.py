@@ -153,7 +153,7 @@ def test_a_symbolic_link_in_the_workspace_is_left_alone(client, tmp_path):
     assert client.get("/api/workspace").json() == []
 
 
-# ---- renders --------------------------------------------------------------------------------------
+# ---- renders --------------------------------------------------------------------------------
 
 def test_render_builtin_ab_at_one_gain(client):
     res = client.post("/api/render", data={
@@ -314,6 +314,9 @@ def test_page_errors_are_fragments_not_json(client):
     assert res.status_code in (400, 422)
     assert res.headers["content-type"].startswith("text/html")
     assert "no/such" in res.text and "Traceback" not in res.text
-    assert client.get("/?rig=../../etc/passwd").status_code == 400
-    assert client.get("/?example=../../etc/passwd").status_code == 400
+    for url, status in (("/?rig=../../etc/passwd", 400), ("/?example=../../etc/passwd", 400),
+                        ("/?rig=nothing-here", 404)):
+        res = client.get(url)
+        assert res.status_code == status and "class=\"msg error\"" in res.text
+        assert res.headers["content-type"].startswith("text/html") and "root:" not in res.text
     assert client.get("/no/such/page").status_code == 404

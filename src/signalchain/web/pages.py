@@ -25,6 +25,7 @@ from signalchain.rig import Rig
 from signalchain.web.gear import NEW_RIG, CustomHeadphones, GearEdit, edit_gear, gear
 from signalchain.web.render_route import DEFAULT_RENDER_SECONDS, MAX_RENDER_SECONDS
 from signalchain.web.state import ServerState
+from signalchain.web.workspace import RigMissing
 
 if TYPE_CHECKING:
     import jinja2
@@ -61,15 +62,20 @@ def _html(name: str, status: int = 200, headers: dict[str, str] | None = None,
 def error_fragment(diagnostics: list[Diagnostic], rig_text: str | None = None,
                    status: int = 422) -> HTMLResponse:
     """The message panel: the diagnostics, and the rig's lines they point at."""
+    return _html("_messages.html", status, {"HX-Retarget": "#messages",
+                                            "HX-Reswap": "innerHTML"},
+                 messages=_marked(diagnostics, rig_text))
+
+
+def _marked(diagnostics: list[Diagnostic], rig_text: str | None) -> list[dict[str, Any]]:
+    """Diagnostics with the line of the rig text each points at (for the message panel)."""
     lines = rig_text.splitlines() if rig_text is not None else []
     marked = []
     for d in diagnostics:
         line = d.location.line if d.location is not None else None
         excerpt = lines[line - 1] if line is not None and 0 < line <= len(lines) else None
         marked.append({"d": d, "line": line, "excerpt": excerpt})
-    return _html("_messages.html", status, {"HX-Retarget": "#messages",
-                                            "HX-Reswap": "innerHTML"},
-                 messages=marked)
+    return marked
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -105,6 +111,22 @@ def _listeners(rig: Rig, knobs: dict[str, float]) -> list[dict[str, Any]]:
             for i, lf in enumerate(ev.listeners)]
 
 
+def _knob_rows(rig: Rig, positions: dict[str, float]) -> list[dict[str, Any]]:
+    """Each knob with its position and the listeners whose level it sets."""
+    users: dict[str, list[str]] = {}
+    for lf in rig.simulate().listeners:
+        for control in lf.volume_controls:
+            users.setdefault(str(control.knob), []).append(lf.id)
+    everyone = len(rig.listeners)
+    rows = []
+    for ref, pos in sorted(positions.items()):
+        who = users.get(ref, [])
+        text = ("everyone" if everyone > 1 and len(who) == everyone else ", ".join(who)
+                or "no listener")
+        rows.append({"ref": ref, "pos": pos, "users": text, "idle": not who})
+    return rows
+
+
 def _rig_context(rig: Rig, text: str, knobs: dict[str, float] | None = None
                  ) -> dict[str, Any]:
     """Everything the wired-rig view shows."""
@@ -120,7 +142,8 @@ def _rig_context(rig: Rig, text: str, knobs: dict[str, float] | None = None
     context: dict[str, Any] = {
         "rig_text": text, "name": rig.name, "wired": wired,
         "check": check_json(rig.name, checked), "summary": _summary(checked.findings),
-        "knobs": sorted(positions.items()), "listeners": [], "diagram": None,
+        "knobs": _knob_rows(rig, positions) if wired else [], "listeners": [],
+        "diagram": None,
         "bom_header": BOM_HEADER, "bom": [], "builtins": BUILTINS,
         "seconds": DEFAULT_RENDER_SECONDS, "max_seconds": MAX_RENDER_SECONDS,
     }
@@ -147,25 +170,32 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
 
     @router.get("/", response_class=HTMLResponse)
     def page(rig: str | None = None, example: str | None = None) -> HTMLResponse:
-        text, opened = NEW_RIG, None
+        text, opened, status = NEW_RIG, None, 200
+        messages: list[dict[str, Any]] = []
         examples = {p.name: p for p in example_paths()}
-        if rig is not None:
-            text, opened = state.workspace.read(rig), rig
-        elif example is not None:
-            if example not in examples:
-                raise UsageError([Diagnostic("error", f"no example {example[:80]!r}",
-                                             code="unknown-example")])
-            text, opened = examples[example].read_text(encoding="utf-8"), example
+        try:
+            if rig is not None:
+                text, opened = state.workspace.read(rig), rig
+            elif example is not None:
+                if example not in examples:
+                    raise UsageError([Diagnostic(
+                        "error", f"no example {example[:80]!r}", code="unknown-example",
+                        hint=f"the examples: {', '.join(sorted(examples))}")])
+                text, opened = examples[example].read_text(encoding="utf-8"), example
+        except RigError as exc:  # a bad link: the start page, saying what was wrong
+            status = 404 if isinstance(exc, RigMissing) else 400
+            messages = _marked(exc.diagnostics, None)
         view = None
         try:
             loaded = state.rig(text)
             if loaded.spec.connections:
                 view = _rig_context(loaded, text)
-        except RigError:
-            view = None
-        return _html("page.html", version=__version__, opened=opened, view=view,
+        except RigError as exc:  # shown in the editor's message panel
+            messages = _marked(exc.diagnostics, text)
+        return _html("page.html", status, version=__version__, opened=opened, view=view,
                      workspace=state.workspace.list(), examples=sorted(examples),
-                     workspace_folder=str(state.workspace.folder), **gear_context(text))
+                     workspace_folder=str(state.workspace.folder), messages=messages,
+                     **gear_context(text))
 
     @router.get("/ui/search", response_class=HTMLResponse)
     def search(q: str = "", kind: str = "") -> HTMLResponse:
@@ -254,7 +284,7 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
         rig = state.rig(form.get("rig", ""))
         result = rig.tune(_float(form, "target_spl_db", 80, 60, 100))
         knobs = dict(result.knobs)
-        return _html("_tuned.html", knobs=sorted({**rig.knobs, **knobs}.items()),
+        return _html("_tuned.html", knobs=_knob_rows(rig, {**rig.knobs, **knobs}),
                      listeners=_listeners(rig, knobs), tuned=True)
 
     return router
