@@ -260,6 +260,8 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
         method = advice.methods[index]
         new_text = rig_text(advice.rig_for(method), rig_header(advice, method))
         return _html("_rig_update.html", view=_rig_context(state.rig(new_text), new_text),
+                     chosen={"index": index, "name": method.name, "verdict": method.verdict,
+                             "count": len(advice.methods)},
                      **gear_context(new_text))
 
     @router.post("/ui/open", response_class=HTMLResponse)
@@ -270,7 +272,7 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
             view = _rig_context(state.rig(text), text)
         except RigError as exc:
             return error_fragment(exc.diagnostics, text)
-        return _html("_rig_update.html", view=view, **gear_context(text))
+        return _html("_rig_update.html", view=view, chosen=None, **gear_context(text))
 
     @router.post("/ui/simulate", response_class=HTMLResponse)
     async def simulate(request: Request) -> HTMLResponse:
@@ -282,9 +284,12 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
     async def tune(request: Request) -> HTMLResponse:
         form = await _form(request)
         rig = state.rig(form.get("rig", ""))
+        from signalchain.report.tune import explanation_lines
+
         result = rig.tune(_float(form, "target_spl_db", 80, 60, 100))
         knobs = dict(result.knobs)
         return _html("_tuned.html", knobs=_knob_rows(rig, {**rig.knobs, **knobs}),
-                     listeners=_listeners(rig, knobs), tuned=True)
+                     listeners=_listeners(rig, knobs), feasible=result.feasible,
+                     explanation=explanation_lines(result))
 
     return router

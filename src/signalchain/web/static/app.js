@@ -132,6 +132,21 @@ function switchTo(who, name) {
   });
 }
 
+/** A table cell with a play button for one listener's clip, and a note beside it. */
+function playCell(label, who, kind, note) {
+  const cell = document.createElement("td");
+  const button = document.createElement("button");
+  button.className = "play";
+  button.dataset.label = label;
+  button.textContent = label;
+  button.addEventListener("click", () => play(button, who, kind));
+  const span = document.createElement("span");
+  span.className = "muted small";
+  span.textContent = note;
+  cell.append(button, span);
+  return cell;
+}
+
 function showPlayers(data) {
   const box = $("#players");
   box.replaceChildren();
@@ -149,18 +164,8 @@ function showPlayers(data) {
     const name = document.createElement("td");
     name.textContent = who;
     row.appendChild(name);
-    const cell = document.createElement("td");
-    const button = document.createElement("button");
-    button.className = "play";
-    button.dataset.label = "▶ Play";
-    button.textContent = "▶ Play";
-    button.addEventListener("click", () => play(button, who, "program"));
-    cell.appendChild(button);
-    const peak = document.createElement("span");
-    peak.className = "muted small";
-    peak.textContent = " peak " + first[who].program_peak_dbfs.toFixed(1) + " dBFS";
-    cell.appendChild(peak);
-    row.appendChild(cell);
+    row.appendChild(playCell("▶ Play", who, "program",
+      " peak " + first[who].program_peak_dbfs.toFixed(1) + " dBFS"));
     if (sets.length > 1) {
       const ab = document.createElement("td");
       ab.className = "ab";
@@ -177,18 +182,8 @@ function showPlayers(data) {
       }
       row.appendChild(ab);
     }
-    const noise = document.createElement("td");
-    const nb = document.createElement("button");
-    nb.className = "play";
-    nb.dataset.label = "▶ Noise";
-    nb.textContent = "▶ Noise";
-    nb.addEventListener("click", () => play(nb, who, "noise"));
-    noise.appendChild(nb);
-    const rms = document.createElement("span");
-    rms.className = "muted small";
-    rms.textContent = " +" + (data.noise_gain_db - data.playback_gain_db).toFixed(0) + " dB";
-    noise.appendChild(rms);
-    row.appendChild(noise);
+    row.appendChild(playCell("▶ Noise", who, "noise",
+      " +" + (data.noise_gain_db - data.playback_gain_db).toFixed(0) + " dB"));
     body.appendChild(row);
   }
   table.appendChild(body);
@@ -319,6 +314,10 @@ document.addEventListener("htmx:afterSwap", (ev) => {
   const target = ev.detail.target;
   if (target && target.id === "messages" && target.children.length) {
     target.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+  if (target && target.id === "rigview" && target.children.length &&
+      ev.detail.requestConfig && ev.detail.requestConfig.path === "/ui/use") {
+    target.scrollIntoView({ behavior: "instant", block: "start" });
   }
   if (target && target.id === "rigview") {
     stopAll();
