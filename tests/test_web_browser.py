@@ -205,6 +205,28 @@ def test_ab_render_and_save(page: tuple[Any, list[str]], server: tuple[str, Path
     base, workspace = server
     pg.goto(base + "/?example=01-headphone-out-to-splitter.yaml")
     pg.wait_for_selector("#knobs-form input[type=range]")
+    # a quick drag: the cards end at the last position, none of the moves is lost
+    pg.locator('input[name="knob:scarlett.headphones"]').evaluate("""(el) => {
+      for (const v of [0.2, 0.3, 0.4, 0.5, 0.62]) {
+        el.value = v; el.dispatchEvent(new Event('input', {bubbles: true}));
+      }}""")
+    import json as _json
+    import urllib.request
+
+    request = urllib.request.Request(base + "/api/simulate", _json.dumps({
+        "rig": pg.input_value("#rig"), "knobs": {"scarlett.headphones": 0.62}}).encode(),
+        {"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as res:
+        expected = _json.loads(res.read())["listeners"][0]["ears"]["left"]["program"][0][
+            "spl_db"]
+    pg.wait_for_function(
+        "(e) => Math.abs(Number(document.querySelector("
+        "'.listener-card[data-listener=\"alice\"] td.spl').dataset.spl) - e) < 0.06",
+        arg=expected)
+    assert pg.locator('label.knob:has(input[name="knob:scarlett.headphones"]) output'
+                      ).inner_text() == "62%"
+    pg.locator('input[name="knob:scarlett.headphones"]').evaluate(
+        "(el) => { el.value = 0.6; el.dispatchEvent(new Event('input', {bubbles: true})); }")
     pg.click("#set-a")
     pg.locator('input[name="knob:scarlett.headphones"]').evaluate(
         "(el) => { el.value = 0.3; el.dispatchEvent(new Event('input', {bubbles: true})); }")
