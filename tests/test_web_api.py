@@ -150,3 +150,26 @@ def test_a_rig_solved_once_answers_every_knob(client):
     bad = SEED.replace("into: hm4.out1", "into: hm4.outX")
     assert [client.post("/api/check", json={"rig": bad}).status_code for _ in range(2)] == [
         422, 422]
+
+
+def test_serve_says_clearly_when_it_cannot_start(tmp_path):
+    from typer.testing import CliRunner
+
+    from signalchain.cli import app
+
+    runner = CliRunner()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        res = runner.invoke(app, ["serve", "--port", str(port), "--workspace",
+                                  str(tmp_path / "ws")])
+    assert res.exit_code == 2 and "cannot listen on 127.0.0.1 port" in res.output, (
+        res.output, res.exception)
+    assert "choose another with --port" in res.output
+    afile = tmp_path / "a-file"
+    afile.write_text("")
+    res = runner.invoke(app, ["serve", "--workspace", str(afile)])
+    assert res.exit_code == 2 and "not a folder" in res.output
+    res = runner.invoke(app, ["serve", "--renders", "0"])
+    assert res.exit_code == 2 and "--renders" in res.output

@@ -9,8 +9,31 @@ import typer
 
 from signalchain.cli.app import app
 from signalchain.cli.common import CatalogOpt, err, finite_option, guarded, out
+from signalchain.errors import Diagnostic, UsageError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _check_free(host: str, port: int) -> None:
+    """A clear message now, rather than uvicorn's log line, when the port cannot be had."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UsageError([Diagnostic("error", f"--host {host}: {exc.strerror or exc}",
+                                     hint="give an address of this machine, e.g. 127.0.0.1")]
+                         ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError([Diagnostic(
+                "error", f"cannot listen on {host} port {port}: {exc.strerror or exc}",
+                hint="another program (another 'signalchain serve'?) uses it: choose another "
+                     "with --port")]) from None
 
 
 @app.command()
@@ -33,7 +56,7 @@ def serve(
     from signalchain.extras import require
 
     require("fastapi", "web")
-    require("multipart", "web")
+    require("python_multipart", "web")
     uvicorn = require("uvicorn", "web")
     from signalchain.web.app import create_app, default_workspace
     from signalchain.web.jobs import QueueLimits
@@ -43,6 +66,10 @@ def serve(
     finite_option("--render-queue", float(render_queue), 0, 1000)
     finite_option("--render-time-limit", render_time_limit, 1, 3600, "s")
     folder = workspace if workspace is not None else default_workspace()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError([Diagnostic("error", f"--workspace {folder}: not a folder",
+                                     hint="give a folder (it is created if missing)")])
+    _check_free(host, port)
     application = create_app(tuple(str(Path(d)) for d in catalog or []), folder,
                              QueueLimits(renders, render_queue, render_time_limit))
     if host not in LOCAL_HOSTS:
