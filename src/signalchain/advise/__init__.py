@@ -138,7 +138,9 @@ def _check_gear(devices: dict[str, ResolvedDevice], kinds: dict[str, list[str]],
                                        ("an interface", kinds.get("interface", [])),
                                        ("headphones", listeners)) if not have]
     if missing:
-        raise RigError([_diag(f"advise needs {', '.join(missing)} among the rig's devices",
+        needed = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1
+                              else missing)
+        raise RigError([_diag(f"advise needs {needed} among the rig's devices",
                               code="advise-missing")])
     plugless = [devices[w] for w in listeners if captive_plug(devices[w]) is None]
     if plugless:

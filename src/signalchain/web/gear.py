@@ -97,7 +97,10 @@ def gear(rig: Rig) -> list[GearItem]:
 
 
 def _catalog_model(model: str | None, kind: str, catalog: Catalog) -> str:
-    if model is None or model not in catalog or catalog.get(model).kind != kind:
+    if model is None:
+        raise _bad(f"no {kind} was chosen", f"pick {kind} from the catalog search"
+                   + (", or enter them by hand" if kind == "headphones" else ""))
+    if model not in catalog or catalog.get(model).kind != kind:
         valid = ", ".join(catalog.ids(kind))
         raise _bad(f"{str(model)[:130]!r} is not a {kind} in the catalog",
                    f"pick one of: {valid}", code="unknown-id")

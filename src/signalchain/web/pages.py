@@ -134,14 +134,12 @@ def _rig_context(rig: Rig, text: str, knobs: dict[str, float] | None = None
     from signalchain.draw.diagram import diagram_svg
     from signalchain.report.bom import BOM_HEADER, bom_rows
     from signalchain.report.html.page import _markup, _summary
-    from signalchain.report.simulate import check_json
-
-    checked = rig.check()
     positions = {**rig.knobs, **(knobs or {})}
     wired = bool(rig.spec.connections)
+    checked = rig.check() if wired else None  # an unwired rig waits for Advise
     context: dict[str, Any] = {
         "rig_text": text, "name": rig.name, "wired": wired,
-        "check": check_json(rig.name, checked), "summary": _summary(checked.findings),
+        "summary": _summary(checked.findings) if checked else {},
         "knobs": _knob_rows(rig, positions) if wired else [], "listeners": [],
         "diagram": None,
         "bom_header": BOM_HEADER, "bom": [], "builtins": BUILTINS,
@@ -269,7 +267,9 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
         form = await _form(request)
         text = form.get("rig", "")
         try:
-            view = _rig_context(state.rig(text), text)
+            loaded = Rig.from_text(text, "rig.yaml", catalog)
+            loaded.resolved  # noqa: B018 -- unknown ids are the request's errors
+            view = _rig_context(state.rig(text) if loaded.spec.connections else loaded, text)
         except RigError as exc:
             return error_fragment(exc.diagnostics, text)
         return _html("_rig_update.html", view=view, chosen=None, **gear_context(text))
