@@ -320,3 +320,24 @@ def test_page_errors_are_fragments_not_json(client):
         assert res.status_code == status and "class=\"msg error\"" in res.text
         assert res.headers["content-type"].startswith("text/html") and "root:" not in res.text
     assert client.get("/no/such/page").status_code == 404
+
+
+def test_a_render_too_large_for_one_request_is_refused(client, monkeypatch):
+    import signalchain.web.render_route as route
+
+    knobs = json.dumps({"scarlett.headphones": 0.5})
+    res = client.post("/api/render", data={"rig": SEED, "seconds": "30", "knobs_a": knobs,
+                                           "knobs_b": knobs})  # 4 × 2 × 30 s = 240: fits
+    assert res.status_code == 200
+    monkeypatch.setattr(route, "MAX_LISTENER_SECONDS", 100.0)
+    before = _uploads()
+    res = client.post("/api/render", data={"rig": SEED, "seconds": "30", "knobs_a": knobs,
+                                           "knobs_b": knobs})
+    assert res.status_code == 400, res.text
+    diag = res.json()["diagnostics"][0]
+    assert diag["code"] == "render-too-long" and diag["hint"] == "render at most 12 s"
+    assert "4 listeners × 2 knob settings × 30 s" in diag["message"]
+    report = client.post("/api/report", json={"rig": SEED, "seconds": 30})
+    assert report.status_code == 400 and report.json()["diagnostics"][0]["code"] == (
+        "render-too-long")
+    assert _uploads() == before

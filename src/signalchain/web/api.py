@@ -194,12 +194,16 @@ def api_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure pe
     def report(body: ReportRequest) -> HTMLResponse:
         """The one-file HTML report (``signalchain report``); clips play built-in programs."""
         from signalchain.report.html import ReportOptions, build_report
+        from signalchain.web.render_route import check_render_cost
 
         rig = state.rig(body.rig)
         options = ReportOptions(tune=body.tune, advise=body.advise, listen=body.listen,
                                 program=body.program, seconds=body.seconds,
                                 target_spl_db=body.target_spl_db)
-        return HTMLResponse(build_report(rig, options))
+        if body.listen:
+            check_render_cost(len(rig.listeners), 1, body.seconds)
+        with state.queue.slot():  # the clips are renders: the same queue bounds them
+            return HTMLResponse(build_report(rig, options))
 
     @router.get("/workspace")
     def workspace_list() -> list[dict[str, Any]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +27,9 @@ from signalchain.web.state import ServerState
 MAX_RENDER_SECONDS = 30.0
 DEFAULT_RENDER_SECONDS = 8.0
 MAX_KNOB_JSON = 20_000
+MAX_LISTENER_SECONDS = 240.0
+"""Audio one request may render: listeners × settings × seconds (the clips are held in memory
+before they are encoded: 240 s of 48 kHz stereo float32 is about 92 MB)."""
 UPLOAD_KEY = "upload"
 PROGRAM = rf"^(builtin:[a-z0-9-]{{1,32}}|{UPLOAD_KEY})$"
 
@@ -49,6 +51,19 @@ def _knob_json(text: str | None, field: str) -> dict[str, float | str] | None:
         raise _bad(f"{field} must be an object of knob → position",
                    'e.g. {"hm4.out1": 0.5, "scarlett.headphones": "60%"}')
     return data
+
+
+def check_render_cost(listeners: int, settings: int, seconds: float) -> None:
+    """Refuse a render larger than :data:`MAX_LISTENER_SECONDS` (a 400 naming what fits)."""
+    cost = listeners * settings * seconds
+    if cost > MAX_LISTENER_SECONDS:
+        most = int(MAX_LISTENER_SECONDS / max(1, listeners * settings))
+        raise _bad(f"rendering {listeners} listeners × {settings} knob setting"
+                   f"{'s' if settings > 1 else ''} × {seconds:g} s is more than the server "
+                   f"renders for one request ({MAX_LISTENER_SECONDS:g} listener-seconds)",
+                   f"render at most {most} s" if most >= 1 else
+                   "render this rig from the command line: signalchain render",
+                   "render-too-long")
 
 
 def _save_upload(audio: UploadFile, folder: Path) -> Path:
@@ -117,6 +132,7 @@ def add_render_route(router: APIRouter, state: ServerState) -> None:
         b = _knob_json(knobs_b, "knobs_b")
         if b is not None:
             settings["B"] = knob_positions(b, loaded)
+        check_render_cost(len(loaded.listeners), len(settings), seconds)
         with tempfile.TemporaryDirectory(prefix="signalchain-upload-") as tmp:
             allow: dict[str, Path | str] = {}
             if audio is not None and (audio.filename or audio.size):
@@ -132,5 +148,4 @@ def add_render_route(router: APIRouter, state: ServerState) -> None:
                 sets = matched_clip_sets(loaded, settings, program=program or loaded.spec.program,
                                          seconds=seconds, policy=ProgramPolicy(allow_files=allow),
                                          deadline=deadline)
-            shutil.rmtree(tmp, ignore_errors=True)
         return _clips_json(sets, settings)
