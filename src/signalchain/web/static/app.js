@@ -164,8 +164,9 @@ function showPlayers(data) {
     const name = document.createElement("td");
     name.textContent = who;
     row.appendChild(name);
-    row.appendChild(playCell("▶ Play", who, "program",
-      " peak " + first[who].program_peak_dbfs.toFixed(1) + " dBFS"));
+    const peaks = sets.map((s) => (sets.length > 1 ? s + " " : "") +
+      data.settings[s].listeners[who].program_peak_dbfs.toFixed(1));
+    row.appendChild(playCell("▶ Play", who, "program", " peak " + peaks.join(" / ") + " dBFS"));
     if (sets.length > 1) {
       const ab = document.createElement("td");
       ab.className = "ab";
