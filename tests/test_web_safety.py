@@ -341,3 +341,24 @@ def test_a_render_too_large_for_one_request_is_refused(client, monkeypatch):
     assert report.status_code == 400 and report.json()["diagnostics"][0]["code"] == (
         "render-too-long")
     assert _uploads() == before
+
+
+def test_listeners_on_y_splitters_without_an_amp(client):
+    text = client.post("/api/gear", json={"action": "set-interface",
+                                          "model": "focusrite/scarlett-2i2-3rd-gen"}).text
+    for model in ("sony/mdr-7506", "akg/k371", "sennheiser/hd-600"):
+        text = client.post("/api/gear", json={"rig": text, "action": "add-listener",
+                                              "model": model}).text
+    refused = client.post("/api/advise", json={"rig": text})
+    assert refused.status_code == 422 and "Y splitter" in refused.json()["diagnostics"][0][
+        "hint"]
+    for _ in range(2):
+        text = client.post("/api/gear", json={"rig": text, "action": "add-splitter",
+                                              "model": "splitter/y-6.35"}).text
+    assert "splitter-1: splitter/y-6.35" in text and "splitter-2: splitter/y-6.35" in text
+    wired = client.post("/api/advise/rig", json={"rig": text}).text
+    assert "plug: splitter-1" in wired
+    check = client.post("/api/check", json={"rig": wired}).json()
+    assert check["valid"] is True and len(check["listeners"]) == 3
+    assert client.post("/api/gear", json={"rig": text, "action": "add-splitter",
+                                          "model": "mackie/hm-4"}).status_code == 400

@@ -45,11 +45,11 @@ class CustomHeadphones(BaseModel):
 
 
 class GearEdit(BaseModel):
-    """One pick: set the interface or amp, add or remove a listener, remove a device."""
+    """One pick: set the interface or amp, add a listener or a Y splitter, remove a device."""
 
     model_config = ConfigDict(extra="forbid")
     rig: Annotated[str, Field(max_length=200_000)] = NEW_RIG
-    action: Literal["set-interface", "set-amp", "add-listener", "remove"]
+    action: Literal["set-interface", "set-amp", "add-listener", "add-splitter", "remove"]
     model: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+/-]{0,127}$")] | None = None
     """Catalog id (set-interface, set-amp, add-listener with catalog headphones)."""
     listener: ListenerName | None = None
@@ -149,6 +149,11 @@ def edit_gear(edit: GearEdit, catalog: Catalog) -> str:
             devices[name] = _inline(edit.custom)
         else:
             devices[name] = _catalog_model(edit.model, "headphones", catalog)
+    elif edit.action == "add-splitter":
+        model = _catalog_model(edit.model, "splitter", catalog)
+        key = next(k for k in (f"splitter-{i}" for i in range(1, len(devices) + 2))
+                   if k not in devices)
+        devices[key] = model
     else:
         if edit.listener is None or edit.listener not in devices:
             raise _bad(f"no device {str(edit.listener)[:64]!r} to remove", code="unknown-id")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 MAX_FORM_FIELDS = 300
 KNOB_FIELD = "knob:"
-GEAR_KINDS = ("interface", "amp", "headphones")
+GEAR_KINDS = ("interface", "amp", "headphones", "splitter")
 """What the page's gear search finds (the computer comes with every rig)."""
 
 
