@@ -170,6 +170,9 @@ def rig_text(rig: Rig, header: str = "") -> str:
     data = rig.to_dict()
     devices = {name: entry["model"] if isinstance(entry, Mapping) and set(entry) == {"model"}
                else entry for name, entry in data.pop("devices").items()}
+    block = CommentedMap(devices)
+    block.fa.set_block_style()  # one device a line, even when every entry is a bare id
+    devices = block
     connections = [_short_connection(c) for c in data.pop("connections")]
     doc = {"signalchain": data.pop("signalchain", 1),
            **({"name": data.pop("name")} if "name" in data else {}),
