@@ -30,6 +30,8 @@ from signalchain.web.workspace import RigMissing
 if TYPE_CHECKING:
     import jinja2
 
+    from signalchain.results import Evaluation, ListenerFigures
+
 MAX_FORM_FIELDS = 300
 KNOB_FIELD = "knob:"
 GEAR_KINDS = ("interface", "amp", "headphones", "splitter")
@@ -107,8 +109,21 @@ def _listeners(rig: Rig, knobs: dict[str, float]) -> list[dict[str, Any]]:
 
     ev = rig.simulate(knobs)
     return [{**listener_context(rig, ev, lf, i, levels=False),
-             "spl_db": f"{lf.program_spl_db:.2f}" if math.isfinite(lf.program_spl_db) else ""}
+             "spl_db": f"{lf.program_spl_db:.2f}" if math.isfinite(lf.program_spl_db) else "",
+             "headroom": _headroom(ev, lf)}
             for i, lf in enumerate(ev.listeners)]
+
+
+def _headroom(ev: Evaluation, lf: ListenerFigures) -> str:
+    """The least headroom on the listener's path, where, and what limits it."""
+    from signalchain.report.messages import limit_text
+
+    on_path = set(lf.stages_on_path) | set(lf.inputs_on_path)
+    stages = [s for s in ev.stages if s.id in on_path and math.isfinite(s.headroom_db)]
+    if not stages:
+        return "—"
+    least = min(stages, key=lambda s: s.headroom_db)
+    return f"{least.headroom_db:.1f} dB at {least.id} ({limit_text(least.limit)})"
 
 
 def _knob_rows(rig: Rig, positions: dict[str, float]) -> list[dict[str, Any]]:
