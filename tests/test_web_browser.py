@@ -164,6 +164,10 @@ def test_the_podcaster_flow(page: tuple[Any, list[str]], tmp_path: Path) -> None
     pg.wait_for_function(
         "() => [...document.querySelectorAll('td.spl')].every("
         "(td) => Math.abs(Number(td.dataset.spl) - 80) < 1.5)")
+    assert "dB at amp.out" in pg.inner_text('.listener-card[data-listener="alice"] '
+                                           'td.headroom') or "dB at interface" in \
+        pg.inner_text('.listener-card[data-listener="alice"] td.headroom')
+    assert "Tuned" in pg.inner_text("#tune-result")
     pg.screenshot(path=shots / "06-tuned.png", full_page=True)
     top = pg.locator("#knob-step").bounding_box()["y"] + pg.evaluate("window.scrollY")
     pg.screenshot(path=shots / "readme.png", full_page=True,
