@@ -7,6 +7,8 @@ time limit may be a 503), never an internal error.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from signalchain.web.app import create_app
 
 WORKSPACE = Path(tempfile.mkdtemp(prefix="signalchain-fuzz-"))
+atexit.register(shutil.rmtree, WORKSPACE, True)  # rigs the fuzzer saved
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(workspace=WORKSPACE))
 
 
