@@ -265,6 +265,10 @@ def test_yaml_errors_show_their_line(page: tuple[Any, list[str]], tmp_path: Path
     pg.wait_for_selector("#messages .msg")
     message = pg.inner_text("#messages")
     assert "line" in message and "nobody" in message
+    # and in the editor, under the line itself
+    bad = pg.locator("#yaml-annotated .line.bad")
+    assert bad.count() == 1 and "- plug: nobody" in bad.inner_text()
+    assert "nobody" in pg.inner_text("#yaml-annotated .note")
     pg.screenshot(path=_shots(tmp_path) / "09-yaml-error.png", full_page=True)
     assert not [e for e in errors if "422" not in e], errors
 

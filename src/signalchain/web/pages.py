@@ -63,10 +63,32 @@ def _html(name: str, status: int = 200, headers: dict[str, str] | None = None,
 
 def error_fragment(diagnostics: list[Diagnostic], rig_text: str | None = None,
                    status: int = 422) -> HTMLResponse:
-    """The message panel: the diagnostics, and the rig's lines they point at."""
+    """The message panel: the diagnostics, and the rig's lines they point at.
+
+    With the rig's text, the editor's annotated view too: every line numbered, each message
+    under its line.
+    """
     return _html("_messages.html", status, {"HX-Retarget": "#messages",
                                             "HX-Reswap": "innerHTML"},
-                 messages=_marked(diagnostics, rig_text))
+                 messages=_marked(diagnostics, rig_text),
+                 annotated=_annotated(diagnostics, rig_text))
+
+
+MAX_ANNOTATED_LINES = 2000
+
+
+def _annotated(diagnostics: list[Diagnostic], rig_text: str | None
+               ) -> list[dict[str, Any]] | None:
+    """The rig's lines, numbered, with the diagnostics that point at each."""
+    if rig_text is None:
+        return None
+    at: dict[int, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.location is not None and d.location.line is not None:
+            at.setdefault(d.location.line, []).append(d)
+    lines = rig_text.splitlines()[:MAX_ANNOTATED_LINES]
+    return [{"number": i, "text": line, "messages": at.get(i, [])}
+            for i, line in enumerate(lines, 1)]
 
 
 def _marked(diagnostics: list[Diagnostic], rig_text: str | None) -> list[dict[str, Any]]:
@@ -217,7 +239,7 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
                  for k in GEAR_KINDS if not kind or kind == k
                  for i in catalog.ids(k) for e in [catalog.get(i)]
                  if all(w in f"{i} {e.name} {e.kind}".lower() for w in words)]
-        found.sort(key=lambda e: e["name"].lower())
+        found.sort(key=lambda e: (GEAR_KINDS.index(e["kind"]), e["name"].lower()))
         return _html("_results.html", results=found[:40], more=max(0, len(found) - 40))
 
     @router.post("/ui/gear", response_class=HTMLResponse)
