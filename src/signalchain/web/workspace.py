@@ -89,14 +89,22 @@ class Workspace:
                 if not entry.is_file(follow_symlinks=False):
                     continue
                 st = entry.stat(follow_symlinks=False)
-                title = ""
-                if st.st_size <= MAX_RIG_BYTES:
-                    match = TITLE.search(self.read(stem))
-                    title = match.group(1).strip("'\"") if match else ""
+                match = TITLE.search(self._head(entry.path))
+                title = match.group(1).strip("'\"") if match else ""
                 found.append(SavedRig(stem, title, st.st_mtime, st.st_size))
                 if len(found) >= MAX_RIGS:
                     break
         return sorted(found, key=lambda r: (-r.modified, r.name))
+
+    @staticmethod
+    def _head(path: str) -> str:
+        """The first 4 kB of a rig file (where its ``name:`` is), for the listing."""
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return ""
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read(4096).decode("utf-8", "replace")
 
     def read(self, name: str) -> str:
         """The rig file's text.
