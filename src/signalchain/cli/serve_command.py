@@ -76,7 +76,9 @@ def serve(
         err.print(f"warning: listening on {host}: anyone who can reach this machine can use "
                   "the page and its API", markup=False)
     shown = f"[{host}]" if ":" in host else host
-    out.print(f"signalchain on http://{shown}:{port}/ — open it in your browser (the API: "
-              f"http://{shown}:{port}/docs). Rigs are saved in {folder}. Ctrl-C stops it.",
-              markup=False)
+    for line in (f"signalchain: open http://{shown}:{port}/ in your browser "
+                 "(Ctrl-C stops it)",
+                 f"  the JSON API and its schema: http://{shown}:{port}/docs",
+                 f"  rigs are saved in {folder}"):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)  # URLs stay whole
     uvicorn.run(application, host=host, port=port, log_level="warning")
