@@ -168,6 +168,8 @@ def test_the_podcaster_flow(page: tuple[Any, list[str]], tmp_path: Path) -> None
                                            'td.headroom') or "dB at interface" in \
         pg.inner_text('.listener-card[data-listener="alice"] td.headroom')
     assert "Tuned" in pg.inner_text("#tune-result")
+    tuned = pg.inner_text('label.knob:has(input[name="knob:amp.out1"]) output')
+    assert f"out1 {tuned}" in pg.inner_text("#diagram")   # the diagram shows the tuned knobs
     pg.screenshot(path=shots / "06-tuned.png", full_page=True)
     top = pg.locator("#knob-step").bounding_box()["y"] + pg.evaluate("window.scrollY")
     pg.screenshot(path=shots / "readme.png", full_page=True,

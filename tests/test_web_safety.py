@@ -12,6 +12,10 @@ import io
 import json
 import os
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -236,35 +240,14 @@ def test_an_upload_over_the_limit_is_413_and_leaves_nothing(client):
 
 
 def test_the_render_queue_refuses_when_full_and_stops_late_renders(app_and_client):
-    import threading
-    import time
-
     from signalchain.web.jobs import QueueLimits, RenderQueue
 
     app, client = app_and_client
     queue = app.state.signalchain.queue                     # 1 running, 1 waiting
-    release = threading.Event()
-
-    def hold() -> None:
-        with queue.slot():
-            release.wait(timeout=20)
-
-    holders = [threading.Thread(target=hold, daemon=True) for _ in range(2)]
-    for t in holders:
-        t.start()
-    try:
-        for _ in range(200):
-            if queue.admitted == 2:
-                break
-            time.sleep(0.01)
-        assert queue.admitted == 2
+    with _filled(queue, 2):
         res = client.post("/api/render", data={"rig": SEED, "seconds": "1"})
         assert res.status_code == 503 and res.headers["retry-after"] == "5"
         assert res.json()["diagnostics"][0]["code"] == "queue-full"
-    finally:
-        release.set()
-        for t in holders:
-            t.join(timeout=20)
     assert queue.admitted == 0 and queue.refused == 1
     assert client.post("/api/render", data={"rig": SEED, "seconds": "1"}).status_code == 200
 
@@ -362,3 +345,43 @@ def test_listeners_on_y_splitters_without_an_amp(client):
     assert check["valid"] is True and len(check["listeners"]) == 3
     assert client.post("/api/gear", json={"rig": text, "action": "add-splitter",
                                           "model": "mackie/hm-4"}).status_code == 400
+
+
+def test_advise_and_tune_share_a_bounded_work_queue(app_and_client):
+    app, client = app_and_client
+    work = app.state.signalchain.work
+    assert work.limits.running == 2 and work.limits.waiting == 8
+    with _filled(work, 10):
+        for path in ("/api/advise", "/api/tune"):
+            res = client.post(path, json={"rig": SEED})
+            assert res.status_code == 503, res.text
+            diag = res.json()["diagnostics"][0]
+            assert diag["code"] == "queue-full" and "advise or tune" in diag["message"]
+        page = client.post("/ui/tune", data={"rig": SEED})
+        assert page.status_code == 503 and "busy" in page.text
+    assert client.post("/api/tune", json={"rig": SEED}).status_code == 200
+
+
+@contextmanager
+def _filled(queue, n: int) -> Iterator[None]:
+    """``n`` admissions of ``queue`` held by threads (as running and waiting requests)."""
+    release = threading.Event()
+
+    def hold() -> None:
+        with queue.slot():
+            release.wait(timeout=30)
+
+    holders = [threading.Thread(target=hold, daemon=True) for _ in range(n)]
+    for t in holders:
+        t.start()
+    try:
+        for _ in range(300):
+            if queue.admitted == n:
+                break
+            time.sleep(0.01)
+        assert queue.admitted == n
+        yield
+    finally:
+        release.set()
+        for t in holders:
+            t.join(timeout=30)

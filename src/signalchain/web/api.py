@@ -126,8 +126,10 @@ def api_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure pe
         if unknown:
             raise _bad(f"no listener {unknown[0][:64]!r}; the rig's listeners: "
                        f"{', '.join(rig.listeners)}", "bad-listener")
-        return tune_json(rig.tune(body.target_spl_db, dict(body.listener_targets),
-                                  body.headroom_db))
+        with state.work.slot():
+            result = rig.tune(body.target_spl_db, dict(body.listener_targets),
+                              body.headroom_db)
+        return tune_json(result)
 
     @router.post("/advise")
     def advise(body: AdviseRequest) -> dict[str, Any]:

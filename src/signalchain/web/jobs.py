@@ -37,10 +37,16 @@ class QueueLimits:
 
 
 class RenderQueue:
-    """Admission, concurrency and deadlines for renders (thread-safe)."""
+    """Admission, concurrency and deadlines for renders, or other CPU work (thread-safe).
 
-    def __init__(self, limits: QueueLimits | None = None):
+    The server keeps two: one for renders (and the report's clips), one for advise and
+    tune, so that neither kind of request can take every core.
+    """
+
+    def __init__(self, limits: QueueLimits | None = None, work: str = "render"):
         self.limits = limits or QueueLimits()
+        self.work = work
+        """What the queue runs, for messages (``render``, ``advise or tune``)."""
         self._lock = threading.Lock()
         self._slots = threading.Semaphore(self.limits.running)
         self._admitted = 0
@@ -69,15 +75,16 @@ class RenderQueue:
             if self._admitted >= capacity:
                 self.refused += 1
                 raise QueueFull([Diagnostic(
-                    "error", f"the render queue is full ({self.limits.running} rendering, "
-                    f"{self.limits.waiting} waiting): this render was not started",
+                    "error", f"the server is busy: {self.limits.running} {self.work} "
+                    f"requests running and {self.limits.waiting} waiting, so this one was "
+                    "not started",
                     hint="try again in a few seconds", code="queue-full")])
             self._admitted += 1
         deadline = time.monotonic() + self.limits.time_limit_s
         try:
             if not self._slots.acquire(timeout=self.limits.time_limit_s):
                 raise RenderTimeLimit([Diagnostic(
-                    "error", "the render waited longer than its time limit "
+                    "error", f"the {self.work} request waited longer than its time limit "
                     f"({self.limits.time_limit_s:g} s) for a free slot and was dropped",
                     hint="try again when the server is less busy",
                     code="render-time-limit")])

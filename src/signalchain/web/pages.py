@@ -323,10 +323,16 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
         rig = state.rig(form.get("rig", ""))
         from signalchain.report.tune import explanation_lines
 
-        result = rig.tune(_float(form, "target_spl_db", 80, 60, 100))
+        from signalchain.draw.diagram import diagram_svg
+        from signalchain.report.html.page import _markup
+
+        target = _float(form, "target_spl_db", 80, 60, 100)
+        with state.work.slot():
+            result = rig.tune(target)
         knobs = dict(result.knobs)
         return _html("_tuned.html", knobs=_knob_rows(rig, {**rig.knobs, **knobs}),
                      listeners=_listeners(rig, knobs), feasible=result.feasible,
-                     explanation=explanation_lines(result))
+                     explanation=explanation_lines(result),
+                     diagram=_markup(diagram_svg(rig.with_knobs(knobs), id_prefix="rd")))
 
     return router

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from signalchain.catalog import Catalog
 from signalchain.rig import Rig
-from signalchain.web.jobs import RenderQueue
+from signalchain.web.jobs import QueueLimits, RenderQueue
 from signalchain.web.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -37,6 +37,10 @@ class ServerState:
     catalog: Catalog
     workspace: Workspace
     queue: RenderQueue = field(default_factory=RenderQueue)
+    """Renders and the report's clips."""
+    work: RenderQueue = field(default_factory=lambda: RenderQueue(
+        QueueLimits(running=2, waiting=8, time_limit_s=60.0), "advise or tune"))
+    """Advise and tune (a second or two of CPU each)."""
     _rigs: OrderedDict[str, Rig] = field(default_factory=OrderedDict)
     _advice: OrderedDict[str, Advice] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,7 +76,9 @@ class ServerState:
                 return self._advice[key]
         rig = Rig.from_text(text, "rig.yaml", self.catalog)
         rig.resolved  # noqa: B018 -- unknown ids are reported here
-        advice = rig.advise(priority=priority, length_m=length_m, target_spl_db=target_spl_db)
+        with self.work.slot():
+            advice = rig.advise(priority=priority, length_m=length_m,
+                                target_spl_db=target_spl_db)
         with self._lock:
             self._advice[key] = advice
             while len(self._advice) > ADVICE_CACHE_SIZE:
