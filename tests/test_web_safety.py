@@ -184,9 +184,10 @@ def test_render_builtin_ab_at_one_gain(client):
 
 def test_render_an_uploaded_file_and_leave_nothing_behind(client):
     before = _uploads()
-    res = client.post("/api/render", data={"rig": SEED, "program": "upload", "seconds": "1"},
+    res = client.post("/api/render", data={"rig": SEED, "program": "upload", "seconds": "8"},
                       files={"audio": ("take 1.wav", _wav(), "audio/wav")})
     assert res.status_code == 200, res.text
+    assert res.json()["seconds"] == 1.0                        # the file's length, not 8 s
     ears, rate = _decode(res.json()["settings"]["A"]["listeners"]["bob"]["program"])
     assert np.std(ears[:, 0]) > 30 * np.std(ears[:, 1])       # left-only file: left ear
     # the rig's own program: may name the file sent with it

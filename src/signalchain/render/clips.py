@@ -214,5 +214,8 @@ def matched_clip_sets(rig: Rig, settings: Mapping[str, Mapping[str, float] | Non
                 encode(ears, fs, gain), encode(quiet[name][w], fs, noise_gain),
                 units.db(float(np.abs(ears).max(initial=0.0)) * gain),
                 units.db(rms[name][w] * noise_gain * math.sqrt(2)))
-        sets[name] = ClipSet(program, seconds, units.db(gain), units.db(noise_gain), clips)
+        frames = max((len(x) for x in heard[name].values()), default=0)
+        played = min(seconds, frames / fs)  # a file shorter than asked plays its length
+        sets[name] = ClipSet(program, round(played, 3), units.db(gain), units.db(noise_gain),
+                             clips)
     return sets
