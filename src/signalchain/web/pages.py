@@ -321,10 +321,9 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
     async def tune(request: Request) -> HTMLResponse:
         form = await _form(request)
         rig = state.rig(form.get("rig", ""))
-        from signalchain.report.tune import explanation_lines
-
         from signalchain.draw.diagram import diagram_svg
         from signalchain.report.html.page import _markup
+        from signalchain.report.tune import explanation_lines
 
         target = _float(form, "target_spl_db", 80, 60, 100)
         with state.work.slot():
