@@ -218,6 +218,7 @@ def test_a_rig_program_naming_a_server_file_is_refused(client, program):
     ({"seconds": "nan"}, None, 400, "bad-request"),
     ({"knobs_a": "{not json"}, None, 400, "bad-render"),
     ({"knobs_a": '{"hm4.out1": 7}'}, None, 400, "bad-knob"),
+    ({"knobs_a": '{"hm4.out1": 1' + "0" * 400 + "}"}, None, 400, "bad-knob"),  # overflow
     ({"knobs_b": '["hm4.out1"]'}, None, 400, "bad-render"),
 ])
 def test_bad_render_requests_are_clean_4xx(client, data, files, status, code):

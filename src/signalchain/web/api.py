@@ -59,7 +59,7 @@ def knob_positions(knobs: Mapping[str, float | str], rig: Rig) -> dict[str, floa
                        f"{', '.join(sorted(known)) or 'none'}", "bad-knob")
         try:
             out[key] = parse_fraction(str(value)) if isinstance(value, str) else float(value)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # OverflowError: a 400-digit integer
             raise _bad(f"knob {key}: {exc}", "bad-knob") from None
         if not 0.0 <= out[key] <= 1.0:
             raise _bad(f"knob {key}={value!r} is outside 0..1 (0% .. 100%)", "bad-knob")

@@ -10,6 +10,7 @@ diagnostics (the line of the rig file for an invalid rig), never a stack trace.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,14 @@ def _marked(diagnostics: list[Diagnostic], rig_text: str | None) -> list[dict[st
         excerpt = lines[line - 1] if line is not None and 0 < line <= len(lines) else None
         marked.append({"d": d, "line": line, "excerpt": excerpt})
     return marked
+
+
+async def _in_thread(work: Callable[[dict[str, str]], HTMLResponse], form: dict[str, str]
+                     ) -> HTMLResponse:
+    """Run a route's CPU work (solver, Graphviz, a wait for a work slot) off the event loop."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(work, form)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -244,7 +253,9 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
 
     @router.post("/ui/gear", response_class=HTMLResponse)
     async def gear_edit(request: Request) -> HTMLResponse:
-        form = await _form(request)
+        return await _in_thread(_gear_edit, await _form(request))
+
+    def _gear_edit(form: dict[str, str]) -> HTMLResponse:
         custom = None
         if form.get("action") == "add-listener" and form.get("z_ohm"):
             custom = CustomHeadphones(
@@ -262,11 +273,13 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
 
     @router.post("/ui/advise", response_class=HTMLResponse)
     async def advise(request: Request) -> HTMLResponse:
+        return await _in_thread(_advise, await _form(request))
+
+    def _advise(form: dict[str, str]) -> HTMLResponse:
         from signalchain.draw.diagram import diagram_svg
         from signalchain.report.advice import method_json
         from signalchain.report.html.page import _markup
 
-        form = await _form(request)
         text = form.get("rig", "")
         priority = "convenience" if form.get("priority") == "convenience" else "quality"
         target = _float(form, "target_spl_db", 80, 60, 100)
@@ -281,10 +294,12 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
 
     @router.post("/ui/use", response_class=HTMLResponse)
     async def use(request: Request) -> HTMLResponse:
+        return await _in_thread(_use, await _form(request))
+
+    def _use(form: dict[str, str]) -> HTMLResponse:
         from signalchain.report.advice import rig_header
         from signalchain.rigfile import rig_text
 
-        form = await _form(request)
         text = form.get("rig", "")
         priority = "convenience" if form.get("priority") == "convenience" else "quality"
         advice = state.advice(text, priority, 3.0, _float(form, "target_spl_db", 80, 60, 100))
@@ -301,7 +316,9 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
 
     @router.post("/ui/open", response_class=HTMLResponse)
     async def open_text(request: Request) -> HTMLResponse:
-        form = await _form(request)
+        return await _in_thread(_open_text, await _form(request))
+
+    def _open_text(form: dict[str, str]) -> HTMLResponse:
         text = form.get("rig", "")
         try:
             loaded = Rig.from_text(text, "rig.yaml", catalog)
@@ -313,13 +330,17 @@ def page_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure p
 
     @router.post("/ui/simulate", response_class=HTMLResponse)
     async def simulate(request: Request) -> HTMLResponse:
-        form = await _form(request)
+        return await _in_thread(_simulate, await _form(request))
+
+    def _simulate(form: dict[str, str]) -> HTMLResponse:
         rig = state.rig(form.get("rig", ""))
         return _html("_listeners.html", listeners=_listeners(rig, _knobs_from(form, rig)))
 
     @router.post("/ui/tune", response_class=HTMLResponse)
     async def tune(request: Request) -> HTMLResponse:
-        form = await _form(request)
+        return await _in_thread(_tune, await _form(request))
+
+    def _tune(form: dict[str, str]) -> HTMLResponse:
         rig = state.rig(form.get("rig", ""))
         from signalchain.draw.diagram import diagram_svg
         from signalchain.report.html.page import _markup
