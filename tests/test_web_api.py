@@ -14,12 +14,13 @@ SEED = (EXAMPLES / "01-headphone-out-to-splitter.yaml").read_text()
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(tmp_path_factory):
     from fastapi.testclient import TestClient  # over httpx2 (the test extra)
 
     from signalchain.web.app import create_app
 
-    with TestClient(create_app(), raise_server_exceptions=False) as c:
+    app = create_app(workspace=tmp_path_factory.mktemp("ws"))
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
         yield c
 
 
@@ -115,7 +116,7 @@ def test_the_openapi_schema_lists_every_endpoint(client):
         assert p in paths
 
 
-def test_serve_listens_on_localhost():
+def test_serve_listens_on_localhost(tmp_path):
     import uvicorn
 
     from signalchain.web.app import create_app
@@ -123,8 +124,8 @@ def test_serve_listens_on_localhost():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(workspace=tmp_path), host="127.0.0.1",
+                                           port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -42,7 +42,8 @@ def app_and_client(tmp_path: Path):
     from signalchain.web.jobs import QueueLimits
 
     app = create_app(workspace=tmp_path / "ws", queue_limits=QueueLimits(1, 1, 20.0))
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, base_url="http://localhost:8000",
+                    raise_server_exceptions=False) as client:
         yield app, client
 
 
@@ -387,3 +388,106 @@ def _filled(queue, n: int) -> Iterator[None]:
         release.set()
         for t in holders:
             t.join(timeout=30)
+
+
+# ---- who may use the server: its own names, its own page (DNS rebinding, cross-site) -----------
+
+@pytest.mark.parametrize("path", ["/", "/api/catalog", "/api/workspace", "/openapi.json"])
+def test_requests_for_another_host_name_are_refused(client, path):
+    res = client.get(path, headers={"host": "attacker.example:8000"})
+    assert res.status_code == 400, res.text
+    assert res.json()["diagnostics"][0]["code"] == "host-not-allowed"
+    assert "attacker.example" in res.json()["diagnostics"][0]["message"]
+
+
+@pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1", "[::1]:9000", "LOCALHOST"])
+def test_the_loopback_names_are_served(client, host):
+    assert client.get("/api/catalog?kind=amp", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 200),  # a script: no Origin
+    ({"origin": "http://localhost:8000"}, 200),  # the page itself
+    ({"origin": "http://attacker.example"}, 403),
+    ({"origin": "http://localhost:3000"}, 403),  # another server on this machine
+    ({"origin": "null"}, 403),  # a file:// page or a sandboxed frame
+    ({"sec-fetch-site": "cross-site"}, 403),
+])
+def test_changes_are_taken_only_from_the_page_itself(client, headers, status):
+    res = client.put("/api/workspace/target", json={"rig": SEED, "replace": True},
+                     headers=headers)
+    assert res.status_code == status, res.text
+    if status == 403:
+        assert res.json()["diagnostics"][0]["code"] == "cross-origin"
+    page = client.post("/ui/simulate", data={"rig": SEED}, headers=headers)
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_host_names_are_read_like_a_browser_sends_them():
+    from signalchain.web.guard import host_name
+
+    assert host_name("LocalHost:8000") == "localhost"
+    assert host_name("[::1]:8000") == "::1" and host_name("[::1]") == "::1"
+    assert host_name("127.0.0.1") == "127.0.0.1"
+    assert host_name("evil.example:80:80") == "evil.example:80:80"  # not a name we allow
+
+
+def test_a_streamed_body_over_the_limit_is_413(client):
+    from signalchain.web.app import MAX_BODY_BYTES
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"rig": "'
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b" " * 65536
+        yield b'"}'
+
+    res = client.post("/api/check", content=chunks(),
+                      headers={"content-type": "application/json"})
+    assert res.status_code == 413 and res.json()["diagnostics"][0]["code"] == "too-large"
+    page = client.post("/ui/simulate", content=chunks(),
+                       headers={"content-type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 413 and "larger than" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_a_removed_workspace_folder_is_made_again(app_and_client, tmp_path):
+    import shutil
+
+    app, client = app_and_client
+    folder = app.state.signalchain.workspace.folder
+    shutil.rmtree(folder)
+    assert client.get("/api/workspace").json() == []
+    assert client.get("/").status_code == 200
+    assert client.put("/api/workspace/again", json={"rig": SEED}).status_code == 200
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")  # the server's problem, said as such
+    res = client.get("/api/workspace")
+    assert res.status_code == 503
+    assert res.json()["diagnostics"][0]["code"] == "workspace-unavailable"
+    assert client.put("/api/workspace/x", json={"rig": SEED}).status_code == 503
+
+
+def test_a_report_stops_at_the_render_time_limit(app_and_client):
+    from signalchain.web.jobs import QueueLimits, RenderQueue
+
+    app, client = app_and_client
+    state = app.state.signalchain
+    state.queue = RenderQueue(QueueLimits(1, 0, 0.3))
+    res = client.post("/api/report", json={"rig": SEED, "seconds": 20.0})
+    assert res.status_code == 503, res.text[:300]
+    assert res.json()["diagnostics"][0]["code"] == "render-time-limit"
+
+
+def test_serve_checks_its_allowed_host_names():
+    from typer.testing import CliRunner
+
+    from signalchain.cli import app
+    from signalchain.cli.serve_command import _own_names
+
+    res = CliRunner().invoke(app, ["serve", "--allow-host", "evil/../x", "--port", "1"])
+    assert res.exit_code == 2 and "--allow-host" in res.output
+    assert _own_names("127.0.0.1", ["studio.local"]) == (
+        "127.0.0.1", "localhost", "::1", "studio.local")
+    assert "192.168.1.20" in _own_names("192.168.1.20", [])
+    assert len(_own_names("0.0.0.0", [])) > 3  # this machine's own name too

@@ -19,7 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from signalchain.errors import Diagnostic, UsageError
+from signalchain.errors import Diagnostic, RigError, UsageError
 from signalchain.extras import require, require_program
 from signalchain.wiring.connectors import CONTACTS
 from signalchain.wiring.topology import signal_sides
@@ -295,13 +295,34 @@ def _clean_svg(svg: str) -> str:
     return svg.strip() + "\n"
 
 
+DOT_TIME_LIMIT_S = 30.0
+"""How long ``dot`` may lay a diagram out (the largest rig the limits allow takes ~1 s)."""
+
+
+def _run_dot(source: str, fmt: str) -> bytes:
+    """Lay ``source`` out with ``dot`` as ``fmt``, stopped after :data:`DOT_TIME_LIMIT_S`."""
+    import subprocess
+
+    program = require_program("dot", "graphviz")
+    try:
+        done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=DOT_TIME_LIMIT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise RigError([Diagnostic(
+            "error", f"Graphviz took longer than {DOT_TIME_LIMIT_S:g} s to draw the diagram "
+            "and was stopped", hint="draw a smaller rig", code="diagram-failed")]) from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip()[:300] or f"exit {done.returncode}"
+        raise RigError([Diagnostic("error", f"Graphviz could not draw the diagram: {reason}",
+                                   code="diagram-failed")])
+    return done.stdout
+
+
 def diagram_svg(rig: Rig, evaluation: Evaluation | None = None, *, id_prefix: str = "d",
                 legend: bool = True) -> str:
     """The diagram as SVG text to inline in a page (deterministic: same rig, same text)."""
-    require_program("dot", "graphviz")
     dot = diagram_graph(rig, evaluation, id_prefix=id_prefix, legend=legend)
-    svg: str = dot.pipe(format="svg", encoding="utf-8")
-    return _clean_svg(svg)
+    return _clean_svg(_run_dot(dot.source, "svg").decode("utf-8"))
 
 
 def write_diagram(rig: Rig, path: Path, *, force: bool = False) -> None:
@@ -324,6 +345,5 @@ def write_diagram(rig: Rig, path: Path, *, force: bool = False) -> None:
     if fmt == "svg":
         data = diagram_svg(rig).encode("utf-8")
     else:
-        require_program("dot", "graphviz")
-        data = diagram_graph(rig).pipe(format=fmt)
+        data = _run_dot(diagram_graph(rig).source, fmt)
     write_bytes_atomic(path, data, force=force)

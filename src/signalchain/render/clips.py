@@ -149,7 +149,8 @@ def data_uri(clip: bytes) -> str:
 
 
 def listener_clips(rig: Rig, *, program: str = "builtin:music", seconds: float = 10.0,
-                   knobs: Mapping[str, float] | None = None) -> ClipSet:
+                   knobs: Mapping[str, float] | None = None,
+                   deadline: float | None = None) -> ClipSet:
     """A program clip and a noise-floor clip per listener (see the module's description).
 
     Parameters
@@ -162,8 +163,12 @@ def listener_clips(rig: Rig, *, program: str = "builtin:music", seconds: float =
         Length of the program clips (noise clips: at most :data:`NOISE_SECONDS`).
     knobs : Mapping, optional
         Knob positions over the rig's own.
+    deadline : float, optional
+        A :func:`time.monotonic` time past which rendering stops with
+        :class:`RenderTimeLimit` (a server's time limit).
     """
-    return matched_clip_sets(rig, {"": knobs}, program=program, seconds=seconds)[""]
+    return matched_clip_sets(rig, {"": knobs}, program=program, seconds=seconds,
+                             deadline=deadline)[""]
 
 
 def matched_clip_sets(rig: Rig, settings: Mapping[str, Mapping[str, float] | None], *,

@@ -199,12 +199,12 @@ def api_router(state: ServerState) -> APIRouter:  # noqa: C901 -- one closure pe
         from signalchain.web.render_route import check_render_cost
 
         rig = state.rig(body.rig)
-        options = ReportOptions(tune=body.tune, advise=body.advise, listen=body.listen,
-                                program=body.program, seconds=body.seconds,
-                                target_spl_db=body.target_spl_db)
         if body.listen:
             check_render_cost(len(rig.listeners), 1, body.seconds)
-        with state.queue.slot():  # the clips are renders: the same queue bounds them
+        with state.queue.slot() as deadline:  # the clips are renders: the same queue
+            options = ReportOptions(tune=body.tune, advise=body.advise, listen=body.listen,
+                                    program=body.program, seconds=body.seconds,
+                                    target_spl_db=body.target_spl_db, deadline=deadline)
             return HTMLResponse(build_report(rig, options))
 
     @router.get("/workspace")

@@ -5,109 +5,58 @@ Import it only with the ``web`` extra installed (``signalchain serve`` checks fi
 Errors are the CLI's diagnostics as JSON (``{"valid": false, "diagnostics": [...]}``): an
 invalid rig is a 422, a bad request a 400, an unknown id a 404, a taken workspace name a 409,
 a body over the limit a 413, a full render queue or a render past its time limit a 503.
-Nothing ever answers with a traceback.
+Nothing ever answers with a traceback. What gets in at all: :mod:`signalchain.web.guard`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signalchain import __version__
 from signalchain.catalog import load_catalog
 from signalchain.errors import Diagnostic, OutputExistsError, RigError, UsageError
-from signalchain.gate import diagnostics_json
+from signalchain.io import OutputWriteError
 from signalchain.render.clips import RenderTimeLimit
+from signalchain.web.guard import (
+    LOCAL_HOSTS,
+    MAX_BODY_BYTES,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_PATHS,
+    BodyLimit,
+    LocalOnly,
+    answer_for,
+    error_response,
+    message_response,
+)
 from signalchain.web.jobs import QueueFull, QueueLimits, RenderQueue
 from signalchain.web.state import ServerState
-from signalchain.web.workspace import RigMissing, Workspace
+from signalchain.web.workspace import RigMissing, Workspace, WorkspaceUnavailable
 
-MAX_BODY_BYTES = 1_000_000
-"""Largest request body: a rig file is a few kilobytes; this leaves room, not abuse."""
-MAX_UPLOAD_BYTES = 16_000_000
-"""Largest audio file a render takes (about 80 s of 48 kHz 16-bit stereo WAV)."""
-UPLOAD_PATHS = ("/api/render",)
+__all__ = ["LOCAL_HOSTS", "MAX_BODY_BYTES", "MAX_UPLOAD_BYTES", "create_app",
+           "default_workspace", "error_response", "message_response"]
 
-
-def error_response(status: int, diagnostics: list[Diagnostic],
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    """The API's error body: ``check --json``'s shape."""
-    return JSONResponse(diagnostics_json(diagnostics), status_code=status, headers=headers)
-
-
-def message_response(status: int, message: str, code: str = "bad-request") -> JSONResponse:
-    """An error body with one diagnostic."""
-    return error_response(status, [Diagnostic("error", message, code=code)])
-
-
-class BodyTooLarge(Exception):
-    """A request body grew past the limit while it was read."""
-
-
-class BodyLimit:
-    """ASGI middleware: refuse bodies over the limit, declared or streamed (413).
-
-    Paths in ``upload_paths`` may carry ``upload_limit`` bytes (an audio file), others
-    ``limit``.
-    """
-
-    def __init__(self, app: Any, limit: int, upload_limit: int,
-                 upload_paths: tuple[str, ...]):
-        self.app, self.limit = app, limit
-        self.upload_limit, self.upload_paths = upload_limit, upload_paths
-
-    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:
-        """Pass the request on, counting its body; a 413 once it is too large."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.upload_limit if scope.get("path") in self.upload_paths else self.limit
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            response = message_response(413, f"the request is larger than {limit} bytes",
-                                        "too-large")
-            await response(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message.get("type") == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
-        await self.app(scope, limited, send)
-
+SPARE_THREADS = 24
+"""Worker threads kept for quick requests beyond those the queues may hold waiting."""
 
 def _handlers(app: FastAPI) -> None:
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(_request: Request, exc: BodyTooLarge) -> Any:
-        return message_response(413, f"the request is larger than {exc.args[0]} bytes",
-                                "too-large")
-
     def answer(request: Request, status: int, diagnostics: list[Diagnostic],
                headers: dict[str, str] | None = None) -> Any:
-        if request.url.path.startswith("/ui/"):  # the page: a message panel, not JSON
-            from signalchain.web.pages import error_fragment
-
-            return error_fragment(diagnostics, status=status)
-        return error_response(status, diagnostics, headers)
+        return answer_for(request.url.path, status, diagnostics, headers)
 
     @app.exception_handler(RigError)
     async def rig_error(request: Request, exc: RigError) -> Any:
         if isinstance(exc, QueueFull | RenderTimeLimit):
             return answer(request, 503, exc.diagnostics, {"Retry-After": "5"})
+        if isinstance(exc, WorkspaceUnavailable | OutputWriteError):  # the server's disk
+            return answer(request, 503, exc.diagnostics)
         status = (404 if isinstance(exc, RigMissing) else 409
                   if isinstance(exc, OutputExistsError) else 400
                   if isinstance(exc, UsageError) else 422)
@@ -146,7 +95,8 @@ def default_workspace() -> Path:
 
 
 def create_app(catalog_dirs: tuple[str, ...] = (), workspace: Path | None = None,
-               queue_limits: QueueLimits | None = None) -> FastAPI:
+               queue_limits: QueueLimits | None = None,
+               allowed_hosts: tuple[str, ...] = LOCAL_HOSTS) -> FastAPI:
     """The API and the page as an ASGI application (FastAPI, from the ``web`` extra).
 
     Parameters
@@ -157,6 +107,9 @@ def create_app(catalog_dirs: tuple[str, ...] = (), workspace: Path | None = None
         The folder of saved rigs (created if missing); :func:`default_workspace` if None.
     queue_limits : QueueLimits, optional
         Renders at once, waiting, and their time limit.
+    allowed_hosts : tuple of str
+        The names requests may be addressed to (the ``Host`` header); this machine's
+        loopback names by default. ``"*"`` allows any (only behind a proxy that checks).
     """
     from signalchain.web.api import api_router
     from signalchain.web.pages import page_router, static_files
@@ -164,12 +117,25 @@ def create_app(catalog_dirs: tuple[str, ...] = (), workspace: Path | None = None
     state = ServerState(load_catalog(list(catalog_dirs)),
                         Workspace(workspace if workspace is not None else default_workspace()),
                         RenderQueue(queue_limits))
-    app = FastAPI(title="signalchain", version=__version__,
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Requests waiting in a queue each hold a worker thread: keep enough for the rest.
+        from anyio import to_thread
+
+        limiter = to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens,
+                                   state.queue.capacity + state.work.capacity + SPARE_THREADS)
+        yield
+
+    app = FastAPI(title="signalchain", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Simulate and plan audio monitoring rigs: the CLI's answers "
                               "for a rig file sent as text, renders, and a workspace of rigs.")
     app.state.signalchain = state
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, upload_limit=MAX_UPLOAD_BYTES + 65_536,
                        upload_paths=UPLOAD_PATHS)
+    app.add_middleware(LocalOnly, allowed_hosts=allowed_hosts)  # outermost: checked first
     _handlers(app)
     app.include_router(api_router(state))
     app.include_router(page_router(state))

@@ -19,6 +19,7 @@ from signalchain.errors import Diagnostic, UsageError
 from signalchain.rig import Rig
 from signalchain.rigfile import rig_text
 from signalchain.schema.loader import parse_yaml, plain_data
+from signalchain.web.models import MAX_RIG_CHARS
 
 COMPUTER_MODEL = "generic/laptop"
 ROLES = ("interface", "amp")
@@ -48,7 +49,7 @@ class GearEdit(BaseModel):
     """One pick: set the interface or amp, add a listener or a Y splitter, remove a device."""
 
     model_config = ConfigDict(extra="forbid")
-    rig: Annotated[str, Field(max_length=200_000)] = NEW_RIG
+    rig: Annotated[str, Field(max_length=MAX_RIG_CHARS)] = NEW_RIG
     action: Literal["set-interface", "set-amp", "add-listener", "add-splitter", "remove"]
     model: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+/-]{0,127}$")] | None = None
     """Catalog id (set-interface, set-amp, add-listener with catalog headphones)."""

@@ -54,6 +54,11 @@ class RenderQueue:
         self.completed = 0
 
     @property
+    def capacity(self) -> int:
+        """Requests admitted at most (running and waiting)."""
+        return self.limits.running + self.limits.waiting
+
+    @property
     def admitted(self) -> int:
         """Renders running or waiting now."""
         with self._lock:
@@ -70,9 +75,8 @@ class RenderQueue:
         RenderTimeLimit
             When no slot frees up before the deadline.
         """
-        capacity = self.limits.running + self.limits.waiting
         with self._lock:
-            if self._admitted >= capacity:
+            if self._admitted >= self.capacity:
                 self.refused += 1
                 raise QueueFull([Diagnostic(
                     "error", f"the server is busy: {self.limits.running} {self.work} "

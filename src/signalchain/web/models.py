@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from signalchain import thresholds as th
+from signalchain.limits import Limits
 
-MAX_RIG_CHARS = 200_000
+MAX_RIG_CHARS = Limits().rig_bytes
+"""A rig text's length at most: the rig-file limit (its UTF-8 size is checked again on load)."""
 MAX_MAP_ENTRIES = 256
 
 RigText = Annotated[str, Field(min_length=1, max_length=MAX_RIG_CHARS,

@@ -24,6 +24,7 @@ from signalchain.errors import Diagnostic, RigError, UsageError
 from signalchain.render.programs import BUILTINS
 from signalchain.rig import Rig
 from signalchain.web.gear import NEW_RIG, CustomHeadphones, GearEdit, edit_gear, gear
+from signalchain.web.models import MAX_RIG_CHARS
 from signalchain.web.render_route import DEFAULT_RENDER_SECONDS, MAX_RENDER_SECONDS
 from signalchain.web.state import ServerState
 from signalchain.web.workspace import RigMissing
@@ -48,6 +49,7 @@ def templates() -> jinja2.Environment:
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: f"{float(v):.0%}"
+    env.globals["max_rig_chars"] = MAX_RIG_CHARS
     return env
 
 

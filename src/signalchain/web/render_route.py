@@ -22,6 +22,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from signalchain.errors import Diagnostic, UsageError
 from signalchain.render.clips import CLIP_RATE_HZ, MIME, ClipSet, matched_clip_sets
 from signalchain.render.programs import BUILTINS, ProgramPolicy
+from signalchain.web.models import MAX_RIG_CHARS
 from signalchain.web.state import ServerState
 
 MAX_RENDER_SECONDS = 30.0
@@ -107,7 +108,7 @@ def add_render_route(router: APIRouter, state: ServerState) -> None:
 
     @router.post("/render")
     def render(
-        rig: Annotated[str, Form(min_length=1, max_length=200_000,
+        rig: Annotated[str, Form(min_length=1, max_length=MAX_RIG_CHARS,
                                  description="the rig file's YAML text")],
         program: Annotated[str | None, Form(pattern=PROGRAM, description=(
             f"builtin:NAME ({', '.join(BUILTINS)}) or '{UPLOAD_KEY}' for the audio file; "
@@ -133,7 +134,9 @@ def add_render_route(router: APIRouter, state: ServerState) -> None:
         if b is not None:
             settings["B"] = knob_positions(b, loaded)
         check_render_cost(len(loaded.listeners), len(settings), seconds)
-        with tempfile.TemporaryDirectory(prefix="signalchain-upload-") as tmp:
+        # Admitted first: a refused request copies nothing.
+        with state.queue.slot() as deadline, \
+                tempfile.TemporaryDirectory(prefix="signalchain-upload-") as tmp:
             allow: dict[str, Path | str] = {}
             if audio is not None and (audio.filename or audio.size):
                 path = _save_upload(audio, Path(tmp))
@@ -144,8 +147,7 @@ def add_render_route(router: APIRouter, state: ServerState) -> None:
             if program == UPLOAD_KEY and UPLOAD_KEY not in allow:
                 raise _bad("program 'upload' needs an audio file sent with the request",
                            "attach the file as 'audio', or choose a builtin: program")
-            with state.queue.slot() as deadline:
-                sets = matched_clip_sets(loaded, settings, program=program or loaded.spec.program,
-                                         seconds=seconds, policy=ProgramPolicy(allow_files=allow),
-                                         deadline=deadline)
+            sets = matched_clip_sets(loaded, settings, program=program or loaded.spec.program,
+                                     seconds=seconds, policy=ProgramPolicy(allow_files=allow),
+                                     deadline=deadline)
         return _clips_json(sets, settings)

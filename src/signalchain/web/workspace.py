@@ -8,25 +8,40 @@ only when asked; writes are atomic and keep the file's mode.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from signalchain.errors import Diagnostic, OutputExistsError, RigError, UsageError
+from signalchain.errors import (
+    Diagnostic,
+    OutputExistsError,
+    RigError,
+    UsageError,
+)
 from signalchain.io import write_text_atomic
+from signalchain.limits import Limits
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """A rig's name in the workspace (its file is ``NAME.yaml``)."""
 MAX_RIGS = 500
 """Rigs a workspace holds at most (listing and disk use stay bounded)."""
-MAX_RIG_BYTES = 200_000
+MAX_SCANNED = 10_000
+"""Folder entries looked at when listing (other files may share the folder)."""
+MAX_RIG_BYTES = Limits().rig_bytes
+"""A rig file's size at most: the rig-file limit (see ``docs/limits.md``)."""
 TITLE = re.compile(r"^name:[ \t]*(.{1,200}?)[ \t]*$", re.MULTILINE)
 
 
 class WorkspaceError(UsageError):
     """A bad workspace name, or a rig that is not there."""
+
+
+class WorkspaceUnavailable(RigError):
+    """The workspace folder cannot be read or written: the server's problem (a 503)."""
 
 
 class RigMissing(RigError):
@@ -78,23 +93,47 @@ class Workspace:
             return None
         return st if stat.S_ISREG(st.st_mode) else None
 
+    def _unavailable(self, exc: OSError) -> WorkspaceUnavailable:
+        return WorkspaceUnavailable([Diagnostic(
+            "error", f"the workspace folder cannot be used: {exc.strerror or exc}",
+            hint=f"check the folder {self.folder} (its permissions, or the disk), or restart "
+                 "'signalchain serve' with --workspace DIR", code="workspace-unavailable")])
+
+    def _entries(self) -> list[os.DirEntry[str]]:
+        """The folder's entries (the folder made again if it was removed meanwhile)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with os.scandir(self.folder) as entries:
+                return list(itertools.islice(entries, MAX_SCANNED))
+        except OSError as exc:
+            raise self._unavailable(exc) from None
+
     def list(self) -> list[SavedRig]:
-        """The rigs, most recently changed first (at most :data:`MAX_RIGS`)."""
+        """The rigs, most recently changed first (at most :data:`MAX_RIGS`).
+
+        Raises
+        ------
+        WorkspaceError
+            If the folder cannot be read (it is made again if it was removed).
+        """
         found: list[SavedRig] = []
-        with os.scandir(self.folder) as entries:
-            for entry in entries:
-                stem, dot, ext = entry.name.rpartition(".")
-                if not (dot and ext == "yaml" and NAME.fullmatch(stem)):
-                    continue
+        for entry in self._entries():
+            stem, dot, ext = entry.name.rpartition(".")
+            if not (dot and ext == "yaml" and NAME.fullmatch(stem)):
+                continue
+            try:
                 if not entry.is_file(follow_symlinks=False):
                     continue
                 st = entry.stat(follow_symlinks=False)
-                match = TITLE.search(self._head(entry.path))
-                title = match.group(1).strip("'\"") if match else ""
-                found.append(SavedRig(stem, title, st.st_mtime, st.st_size))
-                if len(found) >= MAX_RIGS:
-                    break
-        return sorted(found, key=lambda r: (-r.modified, r.name))
+            except OSError:  # removed while listed
+                continue
+            found.append(SavedRig(stem, "", st.st_mtime, st.st_size))
+        newest = sorted(found, key=lambda r: (-r.modified, r.name))[:MAX_RIGS]
+        return [dataclasses.replace(r, title=self._title(r.name)) for r in newest]
+
+    def _title(self, name: str) -> str:
+        match = TITLE.search(self._head(str(self.folder / f"{name}.yaml")))
+        return match.group(1).strip("'\"") if match else ""
 
     @staticmethod
     def _head(path: str) -> str:
@@ -139,14 +178,18 @@ class Workspace:
             raise WorkspaceError([Diagnostic(
                 "error", f"{name}.yaml in the workspace is not a regular file; it is left "
                 "alone", hint="save under another name", code="not-regular")])
+        taken = OutputExistsError([Diagnostic(
+            "error", f"a rig named {name!r} is already in the workspace",
+            hint="save with 'replace' to overwrite it, or choose another name",
+            code="exists")])
         if exists and not replace:
-            raise OutputExistsError([Diagnostic(
-                "error", f"a rig named {name!r} is already in the workspace",
-                hint="save with 'replace' to overwrite it, or choose another name",
-                code="exists")])
+            raise taken
         if not exists and len(self.list()) >= MAX_RIGS:
             raise WorkspaceError([Diagnostic(
                 "error", f"the workspace already holds {MAX_RIGS} rigs",
                 hint="remove some files from the workspace folder", code="workspace-full")])
-        write_text_atomic(path, text, force=replace)
+        try:
+            write_text_atomic(path, text, force=replace)
+        except OutputExistsError:  # saved by another request meanwhile
+            raise taken from None
         return exists

@@ -49,6 +49,9 @@ class ReportOptions:
     stamp : str or None
         A time stamp (or any text) printed in the header; none by default, so the same rig
         gives a byte-identical report.
+    deadline : float or None
+        A :func:`time.monotonic` time past which the clips stop rendering (a server's time
+        limit: :class:`~signalchain.render.clips.RenderTimeLimit`); none by default.
     """
 
     tune: bool = False
@@ -58,6 +61,7 @@ class ReportOptions:
     seconds: float = DEFAULT_CLIP_SECONDS
     target_spl_db: float = th.DEFAULT_TARGET_SPL_DB
     stamp: str | None = None
+    deadline: float | None = None
 
 
 def _markup(svg: str | None) -> Any:
@@ -181,7 +185,8 @@ def _listen(rig: Rig, options: ReportOptions, knobs: Mapping[str, float]
         return None
     from signalchain.render.clips import data_uri, listener_clips
 
-    clips = listener_clips(rig, program=options.program, seconds=options.seconds, knobs=knobs)
+    clips = listener_clips(rig, program=options.program, seconds=options.seconds, knobs=knobs,
+                           deadline=options.deadline)
     return {"program": options.program, "seconds": f"{options.seconds:g}",
             "playback_gain_db": f"{clips.playback_gain_db:+.1f}",
             "noise_gain_db": f"{clips.noise_gain_db:+.1f}",
