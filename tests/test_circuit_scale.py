@@ -127,7 +127,9 @@ def test_figures_do_not_depend_on_the_solver(path, monkeypatch):
                                        for e in lf.ears.values()]))
     (json_dense, dense), (json_sparse, sparse) = figures
     assert json_dense == json_sparse
-    np.testing.assert_allclose(dense, sparse, rtol=0, atol=1e-6)
+    # 1e-5 dB: the microphones' floating sources of example 07 leave the two solvers
+    # ~1e-6 dB apart on its hum figures (the other examples agree to ~1e-9)
+    np.testing.assert_allclose(dense, sparse, rtol=0, atol=1e-5)
 
 
 def test_hum_does_not_depend_on_the_factorisation(monkeypatch):

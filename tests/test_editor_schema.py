@@ -107,7 +107,8 @@ def test_a_wrong_inline_device_gets_a_specific_error(rig_schema):
     assert found == ["'sideways' is not one of ['out', 'in', 'host']"]
     rig["devices"]["box"] = {**INLINE_AMP, "kind": "toaster", "ports": {}}
     assert messages(rig_schema, rig) == [
-        "'toaster' is not one of ['computer', 'interface', 'amp', 'headphones', 'splitter']"]
+        "'toaster' is not one of ['computer', 'interface', 'amp', 'headphones', 'splitter', "
+        "'microphone']"]
     rig["devices"]["box"] = {"kind": "headphones", "ports": {}}
     assert messages(rig_schema, rig) == ["'headphones' is a required property"]
     rig["devices"]["box"] = {"model": "mackie/hm-4", "kind": "amp"}

@@ -251,9 +251,9 @@ def test_hidden_names_are_skipped_and_huge_directories_refused(tmp_path, monkeyp
 @pytest.mark.parametrize("text, line, expected", [
     ("id: a/b\nkind: amp\n", 1, "a catalog file is a YAML list of entries"),
     ("- id: a/b\n  name: no kind\n", 1, "a catalog entry needs a kind: one of computer, "
-     "interface, amp, headphones, splitter, cable, adapter"),
+     "interface, amp, headphones, splitter, microphone, cable, adapter"),
     ("- id: a/b\n  kind: toaster\n", 2, "'toaster' is not a kind of catalog entry; valid "
-     "kinds: computer, interface, amp, headphones, splitter, cable, adapter"),
+     "kinds: computer, interface, amp, headphones, splitter, microphone, cable, adapter"),
     ("- kind: amp\n", 1, "catalog entry without an id"),
     ("- id: a/b\n  kind: amp\n  portz: {}\n", 3, "unknown field 'portz'"),
     ("- 5\n", 1, "a catalog entry is a mapping with 'id:' and 'kind:', not 5"),

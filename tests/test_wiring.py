@@ -104,7 +104,8 @@ def test_unknown_cable_and_end_count():
 def test_unknown_knob():
     text = BASE.replace("s: focusrite/scarlett-2i2-3rd-gen",
                         "s: {model: focusrite/scarlett-2i2-3rd-gen, knobs: {phones: 0.5}}")
-    assert "s has no knob 'phones' (its knobs: headphones, monitor)" in error_text(text)
+    assert ("s has no knob 'phones' (its knobs: gain1, gain2, headphones, monitor)"
+            in error_text(text))
 
 
 def test_ts_plug_in_stereo_output_warns_and_shorts_ring():

@@ -7,6 +7,7 @@ hears, then sums up what that says about the seed articles' claims.
 from __future__ import annotations
 
 import json
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from signalchain.errors import RigError, error_at
 from signalchain.io import write_text_atomic
+from signalchain.recording import NOT_RECORDED_MARGIN_DB
 from signalchain.render.output import check_output_dir
 from signalchain.report.simulate import evaluation_json
 from signalchain.results import Evaluation
@@ -167,10 +169,77 @@ def _seed_claims(console: Console) -> dict[str, Any]:
     facts: dict[str, Any] = {"tune": _claim_hiss_and_tune(console, rig1),
                              "hum_vs_length": _claim_hum(console),
                              "advise": _claim_best_method(console, rig1)}
-    console.print("• 'The noise in your headphones isn't in the recording': in this model every "
-                  "hiss source sits after the DAC (interface outputs, amp), so none of it "
-                  "reaches the computer.")
+    rig7, rig8 = Rig.from_path(example_path("07")), Rig.from_path(example_path("08"))
+    facts["gain_staging"] = _claim_gain_staging(console, rig7, rig8)
+    facts["noise_vs_recording"] = _claim_noise_not_recorded(console, rig7)
     return facts
+
+
+def _without_booster(rig8: Rig) -> Rig:
+    """Example 08 with the SM7B plugged straight into the input."""
+    data = rig8.to_dict()
+    data["devices"].pop("booster")
+    connections = []
+    for conn in data["connections"]:
+        ports = [end["port"] for end in conn.get("ends", [])]
+        if "booster.output" in ports:
+            continue
+        if "booster.input" in ports:
+            conn = {**conn, "ends": ["sm7b.out", "scarlett.input_1"]}
+        connections.append(conn)
+    return Rig.from_dict({**data, "connections": connections}, "08-without-booster")
+
+
+def _claim_gain_staging(console: Console, rig7: Rig, rig8: Rig) -> dict[str, Any]:
+    from signalchain.report.simulate import input_json
+
+    tuned = rig7.tune()
+    at = tuned.evaluation.inputs[0]
+    low = rig7.simulate({**tuned.knobs, at.knob: 0.5}).inputs[0]
+    sm7b = _without_booster(rig8).simulate().inputs[0]
+    boosted = rig8.simulate().inputs[0]
+    console.print(
+        f"• 'Aim for −18 dBFS as your average' (two SM58s at 5 cm, Scarlett 2i2): "
+        f"{at.gain_db:.1f} dB of gain ({at.knob} at {at.position:.0%} of its "
+        f"{at.gain_range_db:g} dB) puts each voice at {at.average_dbfs:.1f} dBFS, peaks near "
+        f"{at.peak_dbfs:.0f} dBFS, over a {at.noise_dbfs_a:.1f} dBFS(A) floor "
+        f"({at.snr_db:.1f} dB SNR). An SM7B at 5 cm needs {sm7b.target_gain_db:.1f} dB, "
+        f"{sm7b.missing_gain_db:.1f} dB more than the preamp has; through a +25 dB inline "
+        f"booster, {boosted.target_gain_db:.1f} dB ({boosted.target_position:.0%}). At "
+        f"{low.gain_db:.0f} dB the SM58s sit at {low.average_dbfs:.1f} dBFS and, raised to "
+        f"−18 afterwards, the floor is {at.snr_db - low.snr_db:.1f} dB higher "
+        f"({low.snr_db:.1f} dB SNR): the converter's own floor starts to count.")
+    return {"tuned": input_json(at), "half_gain": input_json(low),
+            "sm7b": input_json(sm7b), "sm7b_boosted": input_json(boosted)}
+
+
+def _claim_noise_not_recorded(console: Console, rig7: Rig) -> dict[str, Any]:
+    from signalchain.report.simulate import noise_vs_recording_json
+
+    off_rig = rig7.with_devices({"scarlett": {
+        **rig7.to_dict()["devices"]["scarlett"], "settings": {"direct_monitor": "off"}}})
+    cases = {"direct_monitor_on": rig7.tune().evaluation,
+             "direct_monitor_off": off_rig.tune().evaluation}
+
+    def span(ev: Evaluation) -> str:
+        hiss = [lf.noise_spl_dba for lf in ev.listeners]
+        return f"{min(hiss):.1f}–{max(hiss):.1f} dBA"
+
+    floor = max(lf.recorded_noise_spl_dba or -math.inf
+                for lf in cases["direct_monitor_off"].listeners)
+    loudest_on = max(lf.noise_spl_dba for lf in cases["direct_monitor_on"].listeners)
+    share = ("most of it that same microphone and preamp noise, which is in the recording"
+             if loudest_on - floor < NOT_RECORDED_MARGIN_DB else
+             "still mostly the amps' own hiss, which is not in the recording")
+    console.print(
+        "• 'The noise in your headphones isn't in the recording' (example 07 tuned for 80 dB "
+        "SPL; the recording's floor as it would sound played back at the same level): with "
+        f"direct monitoring off the headphone hiss is {span(cases['direct_monitor_off'])} "
+        f"while the recording's floor would be {floor:.1f} dBA — none of the amps' hiss is "
+        "recorded, and the recording has noise of its own (microphones and preamps). With "
+        f"direct monitoring on the hiss is {span(cases['direct_monitor_on'])}, {share}.")
+    return {case: {lf.id: noise_vs_recording_json(lf) for lf in ev.listeners}
+            for case, ev in cases.items()}
 
 
 def _write_reports(console: Console, rigs: dict[str, Rig], out_dir: Path) -> None:

@@ -10,6 +10,7 @@ ears, audible hiss ...), with thresholds documented in
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -22,6 +23,16 @@ from signalchain.arrays import ComplexArray, FloatArray
 from signalchain.findings import Finding
 from signalchain.graph.compile import SignalGraph
 from signalchain.graph.response import Response, respond
+from signalchain.recording import (
+    DEFAULT_RECORD_TARGET_DBFS,
+    VoiceAtEar,
+    input_figures,
+    latency_findings,
+    monitor_latency_ms,
+    preamp_ear_noise_v2,
+    recording_findings,
+    voices_at_ears,
+)
 from signalchain.refs import KnobRef
 from signalchain.results import (
     Assumption,
@@ -36,6 +47,9 @@ from signalchain.results import (
 
 SILENT_SPL_DB = 0.0
 """Program below 0 dB SPL at an ear is below the threshold of hearing: left out."""
+UNREACHED_HEADROOM_DB = 200.0
+"""A stage with more headroom than this for a 0 dBFS program is not on the program's path
+(a microphone's booster, reached by the program only through ground leakage)."""
 CLIP_TOLERANCE_DB = 1e-6
 """A stage exactly at its limit for a 0 dBFS sine (full scale = maximum output) does not
 clip below 0 dBFS; this absorbs the solver's rounding."""
@@ -147,10 +161,15 @@ def headroom(graph: SignalGraph, resp: Response) -> dict[str, tuple[float, Stage
     out: dict[str, tuple[float, StageLimit]] = {}
 
     def keep(sid: str, hr: float, limit: StageLimit) -> None:
+        if hr > UNREACHED_HEADROOM_DB:  # the program reaches it only as numerical leakage
+            return
         if sid not in out or hr < out[sid][0]:
             out[sid] = (hr, limit)
 
+    recording = {graph.input_senses[p.slot] for p in graph.preamps}  # see recording.py
     for i, limit in graph.sense_limit.items():
+        if i in recording:
+            continue
         v = abs(values[i])
         if v > 0:
             keep(graph.sense_stage[i], float(units.db(limit / v)),
@@ -187,8 +206,7 @@ def _on_path(graph: SignalGraph, resp: Response, listener: str) -> tuple[list[st
     floor = units.from_db(th.ON_PATH_DB)
     g = np.abs(resp.noise[graph.i_ref][ears, :]).max(axis=0)
     stages = list(dict.fromkeys(s for j, s in enumerate(graph.drive_stage) if g[j] > floor))
-    via_inputs = np.abs(resp.noise[graph.i_ref][ears, :] @ (resp.gains[:, None] *
-                                                             graph.input_map)).max(axis=0)
+    via_inputs = np.abs(resp.noise[graph.i_ref][ears, :] @ resp.input_gains).max(axis=0)
     senses = graph.built.netlist.senses
     level = np.abs(resp.program[graph.i_ref][graph.input_senses, :]).max(axis=1)
     strongest: dict[str, float] = {}
@@ -201,13 +219,36 @@ def _on_path(graph: SignalGraph, resp: Response, listener: str) -> tuple[list[st
     return stages, inputs
 
 
+def _about_idle_recording(graph: SignalGraph, name: str, path: str) -> bool:
+    """Whether an assumed value is about a device's recording half while it records nothing.
+
+    (Its unplugged inputs, their gain knobs, direct monitoring, latency: the figures do not
+    rest on those.)
+    """
+    dev = graph.built.devices[name]
+    inputs = {p: port.preamp.knob for p, port in dev.spec.ports.items() if port.preamp}
+    if not inputs or any((name, p) in graph.built.port_connections for p in inputs):
+        return False
+    first, _, rest = path.partition(".")
+    second = rest.partition(".")[0]
+    if first in ("direct_monitor", "latency"):
+        return True
+    if first not in ("ports", "knobs"):
+        return False
+    every = dev.spec.ports if first == "ports" else dev.spec.knobs
+    idle = set(inputs) if first == "ports" else set(inputs.values())
+    matched = [n for n in every if fnmatch.fnmatchcase(n, second)]
+    return bool(matched) and all(n in idle for n in matched)
+
+
 def _stage_assumptions(graph: SignalGraph, devices: list[str]) -> list[Assumption]:
     out: list[Assumption] = []
     for name in devices:
         dev = graph.built.devices[name]
         label = dev.model or f"{name} (inline)"
         out.extend(Assumption(label, path, reason)
-                   for path, reason in dev.spec.provenance.assumed.items())
+                   for path, reason in dev.spec.provenance.assumed.items()
+                   if not _about_idle_recording(graph, name, path))
     return out
 
 
@@ -305,28 +346,56 @@ def _impedance(graph: SignalGraph, lf: ListenerFigures) -> list[Finding]:
     return rules.impedance_finding(lf, z_src, hp.z_ohm, bool(hp.z_curve))
 
 
-def evaluate(graph: SignalGraph, overrides: Mapping[str, float] | None = None) -> Evaluation:
-    """Compute every listener's figures at the rig's knob positions (plus ``overrides``)."""
+def evaluate(graph: SignalGraph, overrides: Mapping[str, float] | None = None,
+             record_target_dbfs: float = DEFAULT_RECORD_TARGET_DBFS) -> Evaluation:
+    """Compute every listener's figures at the rig's knob positions (plus ``overrides``).
+
+    ``record_target_dbfs`` is the average speech level the recording inputs aim for.
+    """
     positions = {**graph.knob_positions, **(overrides or {})}
     resp = respond(graph, positions)
     headroom_by_stage = headroom(graph, resp)
     shorted = shorted_outputs(graph)
     built = graph.built
     computers = [d.name for d in built.devices.values() if d.spec.kind == "computer"]
-    noise_v2 = ear_noise_v2(graph, resp, stage_noise_v2(graph, positions))
+    stage_noise = stage_noise_v2(graph, positions)
+    noise_v2 = ear_noise_v2(graph, resp, stage_noise) + preamp_ear_noise_v2(graph, resp)
     program_v = ear_program_v(graph, resp)
-    plain = [_listener(graph, resp, name, noise_v2, program_v, headroom_by_stage, computers)
+    inputs = input_figures(graph, resp, positions, stage_noise, record_target_dbfs)
+    voices = voices_at_ears(graph, resp)
+    floor = max((f.noise_dbfs_a for f in inputs), default=None)
+    software = monitor_latency_ms(graph)
+    plain = [_with_recording(_listener(graph, resp, name, noise_v2, program_v,
+                                       headroom_by_stage, computers),
+                             voices.get(name, ()), floor,
+                             software[0] if software and voices.get(name) else None)
              for name in built.listeners]
     loudest = _loudest(graph, positions, plain)
     limits = {sid: limit for sid, (_hr, limit) in headroom_by_stage.items()}
-    listeners = tuple(dataclasses.replace(lf, warnings=rules.listener_findings(
-        lf, graph.sources, loudest[lf.id], limits, shorted, _impedance(graph, lf)))
+    late = latency_findings(graph, voices)
+    listeners = tuple(dataclasses.replace(lf, warnings=(*rules.listener_findings(
+        lf, graph.sources, loudest[lf.id], limits, shorted, _impedance(graph, lf)),
+        *([late[lf.id]] if lf.id in late else [])))
         for lf in plain)
     used = {s for lf in listeners for s in lf.path_ids}
     stage_rows = tuple(StageHeadroom(sid, hr, limit)
                        for sid, (hr, limit) in sorted(headroom_by_stage.items()) if sid in used)
-    return Evaluation(built.rig.spec.name, listeners, stage_rows, tuple(shorted), positions,
-                      tuple(_environment_assumptions(graph)), tuple(graph.sources))
+    return Evaluation(built.rig.spec.name, listeners, stage_rows,
+                      (*shorted, *recording_findings(inputs)), positions,
+                      tuple(_environment_assumptions(graph)), tuple(graph.sources), inputs)
+
+
+def _with_recording(lf: ListenerFigures, voices: tuple[VoiceAtEar, ...],
+                    floor_dbfs: float | None, latency_ms: float | None) -> ListenerFigures:
+    """A listener's figures with the voices they hear and the recording's floor at their ear.
+
+    The floor is where the recording's noise would sit if it were played back through this
+    listener's chain at these knobs: their level for 0 dBFS plus the floor in dBFS.
+    """
+    recorded = (lf.peak_spl_db + floor_dbfs
+                if floor_dbfs is not None and math.isfinite(lf.peak_spl_db) else None)
+    return dataclasses.replace(lf, voices=voices, recorded_noise_spl_dba=recorded,
+                               monitor_latency_ms=latency_ms)
 
 
 def _environment_assumptions(graph: SignalGraph) -> list[Assumption]:

@@ -28,6 +28,8 @@ FindingCode = Literal[
     "missing-channel", "one-ear", "antiphase", "hiss-audible", "hum-audible", "clipping",
     "too-quiet", "hearing-risk", "output-impedance", "shorted-output", "no-physical-volume",
     "loose-end", "passive-split",
+    # simulate: the recording
+    "not-enough-gain", "recording-clips", "phantom-missing", "monitor-latency",
 ]
 """Every code a finding can have."""
 FINDING_CODES: tuple[str, ...] = get_args(FindingCode)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from signalchain import thresholds as th
 from signalchain.findings import Finding
 from signalchain.refs import KnobRef
+
+if TYPE_CHECKING:
+    from signalchain.recording import InputFigures, VoiceAtEar
 
 Polarity = Literal[1, -1]
 LimitKind = Literal["swing", "differential-swing", "common-mode-swing", "current", "input",
@@ -118,6 +121,13 @@ class ListenerFigures:
     inputs_on_path: tuple[str, ...]
     warnings: tuple[Finding, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
+    voices: tuple[VoiceAtEar, ...] = ()
+    """The talkers' voices at each ear, through direct monitoring."""
+    recorded_noise_spl_dba: float | None = None
+    """The recording's noise floor (the noisiest input) played back through this listener's
+    chain at these knobs, dB(A) SPL: the same units as their hiss. None without inputs."""
+    monitor_latency_ms: float | None = None
+    """How late the voices reach them through the computer (software monitoring), or None."""
 
     @property
     def program_spl_db(self) -> float:
@@ -164,6 +174,8 @@ class Evaluation:
     """The environment's assumed values (the listeners carry their devices')."""
     sources: tuple[str, ...] = ("L", "R")
     """The named program source channels (the computer's playback channels)."""
+    inputs: tuple[InputFigures, ...] = ()
+    """What each recording input of the rig's interfaces records."""
 
     def listener(self, listener_id: str) -> ListenerFigures:
         """The figures of one listener (KeyError if there is none)."""

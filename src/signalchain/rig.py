@@ -341,22 +341,28 @@ class Rig:
         return CheckResult((*wiring, *shorted_outputs(self.graph)), tuple(built.listeners),
                            dict(built.feeds))
 
-    def simulate(self, knobs: Mapping[str, float] | None = None) -> Evaluation:
-        """What every listener hears at the rig's knob positions (plus ``knobs``)."""
+    def simulate(self, knobs: Mapping[str, float] | None = None, *,
+                 record_target_dbfs: float = -18.0) -> Evaluation:
+        """What every listener hears at the rig's knob positions (plus ``knobs``).
+
+        Also what every input records, with the gain for ``record_target_dbfs``.
+        """
         from signalchain.evaluate import evaluate
 
-        return evaluate(self.graph, self._checked_knobs(knobs))
+        return evaluate(self.graph, self._checked_knobs(knobs), record_target_dbfs)
 
     def tune(self, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
              listener_targets: Mapping[str, float] | None = None,
-             headroom_db: float = th.DEFAULT_HEADROOM_DB) -> TuneResult:
-        """Knob positions that put every listener at their target with the least hiss.
+             headroom_db: float = th.DEFAULT_HEADROOM_DB,
+             record_target_dbfs: float = -18.0) -> TuneResult:
+        """Input gains for the recording, then knobs for every listener's target, least hiss.
 
         See :func:`signalchain.tune.tune`.
         """
         from signalchain.tune import tune
 
-        return tune(self.graph, target_spl_db, dict(listener_targets or {}), headroom_db)
+        return tune(self.graph, target_spl_db, dict(listener_targets or {}), headroom_db,
+                    record_target_dbfs)
 
     def advise(self, priority: str = "quality", length_m: float = 3.0,
                target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,

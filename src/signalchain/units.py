@@ -298,6 +298,27 @@ def parse_number(text: object) -> float:
     return value
 
 
+def parse_mic_sensitivity_mv(text: object) -> float:
+    """Parse a microphone sensitivity to mV/Pa: ``1.85 mV/Pa``, ``-54.5 dBV/Pa``, ``0.0141 V/Pa``.
+
+    A plain number is mV/Pa. dBV/Pa is re 1 V/Pa (−60 dBV/Pa = 1 mV/Pa).
+    """
+    value, unit = _split(text, "a microphone sensitivity")
+    u = unit.lower()
+    if u in ("", "mv/pa"):
+        mv = value
+    elif u == "v/pa":
+        mv = value * 1e3
+    elif u == "dbv/pa":
+        if abs(value) > MAX_LEVEL_DB:
+            raise ValueError(f"{text!r} is not a sensible sensitivity")
+        mv = 1e3 * 10.0 ** (value / 20.0)
+    else:
+        raise ValueError(f"unknown unit {unit!r} in {text!r} for a microphone sensitivity; "
+                         "write e.g. '1.85 mV/Pa', '-54.5 dBV/Pa' or 14.1 (mV/Pa)")
+    return _finite(mv, text, "a microphone sensitivity")
+
+
 def parse_hz(text: object) -> float:
     """Parse a frequency: ``60 Hz``, ``1 kHz`` or a number of hertz."""
     return _scaled(text, _FREQ_UNITS, "a frequency", "'60 Hz' or '1 kHz'")

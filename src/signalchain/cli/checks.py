@@ -17,6 +17,7 @@ from signalchain.cli.common import (
     FormatOpt,
     JsonOpt,
     JunitOpt,
+    RecordTargetOpt,
     RigArg,
     SetOpt,
     catalog_for,
@@ -26,6 +27,7 @@ from signalchain.cli.common import (
     print_diagnostics,
     print_json,
     print_table,
+    record_target,
     reported_invalid,
 )
 from signalchain.errors import Diagnostic, UsageError
@@ -94,8 +96,9 @@ def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
              quiet_assumptions: Annotated[bool, typer.Option(
                  "--brief", help="do not list the assumed values")] = False,
              fail_on: FailOnOpt = None, junit: JunitOpt = None,
-             fmt: FormatOpt = "table", catalog: CatalogOpt = None) -> None:
-    """What every listener hears: channels, polarity, SPL, hiss, hum, headroom."""
+             fmt: FormatOpt = "table", record_target_dbfs: RecordTargetOpt = -18.0,
+             catalog: CatalogOpt = None) -> None:
+    """What every listener hears (channels, SPL, hiss, hum, headroom); what inputs record."""
     from signalchain.gate import grouped, parse_fail_on
     from signalchain.report.simulate import (
         LISTENER_HEADER,
@@ -106,9 +109,10 @@ def simulate(rig: RigArg, as_json: JsonOpt = False, settings: SetOpt = None,
     from signalchain.rig import Rig, parse_knob_settings
 
     selectors = parse_fail_on(fail_on or [])
+    target = record_target(record_target_dbfs)
     with reported_invalid(rig, as_json, junit):
         loaded = Rig.from_path(rig, catalog_for(catalog))
-        ev = loaded.simulate(parse_knob_settings(settings or [], loaded))
+        ev = loaded.simulate(parse_knob_settings(settings or [], loaded), record_target_dbfs=target)
         check_findings = loaded.check().findings
     failed = _gate(str(rig), *grouped(check_findings, ev), selectors, junit)
     if as_json:

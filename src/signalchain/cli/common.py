@@ -148,6 +148,16 @@ def finite_option(name: str, value: float, low: float, high: float, unit: str = 
     return value
 
 
+RecordTargetOpt = Annotated[float, typer.Option(
+    "--record-target", metavar="DBFS", help="average speech level the recording inputs aim "
+    "for, dBFS (-40..-1)")]
+
+
+def record_target(value: float) -> float:
+    """``--record-target`` checked."""
+    return finite_option("--record-target", value, -40.0, -1.0, "dBFS")
+
+
 CatalogOpt = Annotated[list[Path] | None, typer.Option(
     "--catalog", metavar="DIR", help="also read your own catalog files (YAML) from DIR; "
     "repeatable, read after the directories listed in SIGNALCHAIN_CATALOG (separated by "

@@ -12,6 +12,7 @@ from signalchain.cli.common import (
     CatalogOpt,
     FormatOpt,
     JsonOpt,
+    RecordTargetOpt,
     RigArg,
     catalog_for,
     finite_option,
@@ -20,6 +21,7 @@ from signalchain.cli.common import (
     print_diagnostics,
     print_json,
     print_table,
+    record_target,
     reported_invalid,
 )
 from signalchain.errors import Diagnostic, UsageError
@@ -54,9 +56,10 @@ def tune(
     as_json: JsonOpt = False,
     write: Annotated[bool, typer.Option("--write", help="store the settings in the rig file "
                                         "(comments are kept)")] = False,
+    record_target_dbfs: RecordTargetOpt = -18.0,
     catalog: CatalogOpt = None,
 ) -> None:
-    """Find where to set every knob: each listener at target, least hiss, enough headroom."""
+    """Find where to set every knob: input gains, then each listener at target, least hiss."""
     from signalchain.io import check_output_file
     from signalchain.report.tune import print_tune, tune_json
     from signalchain.rig import Rig
@@ -76,7 +79,7 @@ def tune(
     if not as_json:
         print_diagnostics(built.warnings)
     targets = _parse_targets(listener or [], list(loaded.listeners))
-    result = loaded.tune(target_spl, targets, headroom_db)
+    result = loaded.tune(target_spl, targets, headroom_db, record_target(record_target_dbfs))
     if write:
         write_knob_positions(rig, dict(result.knobs))
     if as_json:

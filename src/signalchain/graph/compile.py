@@ -12,14 +12,14 @@ positions therefore never require a new circuit solve, which is what makes
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from signalchain import units
 from signalchain.arrays import FloatArray
 from signalchain.circuit.mna import Solution, solve
-from signalchain.schema.device import HeadphoneSpec, PortSpec, Taper
+from signalchain.schema.device import HeadphoneSpec, PortSpec, PreampSpec, Taper
 from signalchain.schema.rig import Environment
 from signalchain.wiring.build import BuiltRig
 from signalchain.wiring.netlist import Sense
@@ -48,6 +48,61 @@ class Stage:
     is_dac: bool
     noise_min_v: float
     noise_max_v: float
+    is_mic: bool = False
+    """A microphone: ``gain`` is its sensitivity, volts per pascal at the capsule."""
+
+
+BOLTZMANN_J_PER_K = 1.380649e-23
+ROOM_TEMPERATURE_K = 293.15
+EIN_SOURCE_OHM = 150.0
+"""The source resistor EIN is measured with."""
+
+
+def johnson_v2(r_ohm: float, a_weight_norm: float) -> float:
+    """A resistor's Johnson noise over the A-weighted band, V² (``4kTR·∫A²df``)."""
+    return 4.0 * BOLTZMANN_J_PER_K * ROOM_TEMPERATURE_K * r_ohm * a_weight_norm
+
+
+@dataclass(frozen=True)
+class Preamp:
+    """An interface input that records: its sense, preamp and converter."""
+
+    slot: int
+    """Column of the input among :attr:`SignalGraph.input_senses`."""
+    device: str
+    port: str
+    spec: PreampSpec
+    taper: Taper
+    phantom_on: bool
+
+    @property
+    def id(self) -> str:
+        """``device.port``."""
+        return f"{self.device}.{self.port}"
+
+    @property
+    def knob_ref(self) -> str:
+        """``device.knob`` of the gain knob."""
+        return f"{self.device}.{self.spec.knob}"
+
+    def gain_db(self, position: float) -> float:
+        """The preamp's gain (dB) at a knob position: the range plus the taper's dB."""
+        return self.spec.gain_range_db + float(units.db(units.taper_gain(position, self.taper)))
+
+    def noise_v2(self, a_weight_norm: float) -> float:
+        """The preamp's own input-referred noise, V² A-weighted.
+
+        An EIN figure is measured with a 150 ohm source resistor at the input, so it
+        includes that resistor's Johnson noise; it is taken out here, because the real
+        source's noise (a microphone's coil) is counted where it comes from.
+        """
+        ein_v2 = units.dbu_to_v(self.spec.ein_dbu_a) ** 2
+        return max(ein_v2 - johnson_v2(EIN_SOURCE_OHM, a_weight_norm), 0.01 * ein_v2)
+
+    def fs_per_v(self, position: float) -> float:
+        """Full-scale units recorded per volt RMS at the input (1.0 is a 0 dBFS sine)."""
+        return float(units.from_db(self.gain_db(position))) / units.dbu_to_v(
+            self.spec.dbu_at_0dbfs)
 
 
 @dataclass
@@ -86,6 +141,19 @@ class SignalGraph:
     sensitivity_db_per_v: dict[str, float]
     sources: tuple[str, ...]
     """The named sources, in ``program_map`` column order (:data:`PROGRAM_CHANNELS`)."""
+    talkers: tuple[str, ...] = ()
+    """The rig's talkers, in ``voice_map`` column order."""
+    voice_map: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(n_drive, n_talkers) 1 where a microphone's column picks up that talker (per Pa)."""
+    preamps: tuple[Preamp, ...] = ()
+    """Every interface input that records, with its preamp."""
+
+    def input_scale(self, positions: Mapping[str, float]) -> FloatArray:
+        """Per input sense: 1, or a preamp's full-scale units per volt at its gain knob."""
+        scale = np.ones(len(self.input_senses))
+        for p in self.preamps:
+            scale[p.slot] = p.fs_per_v(positions.get(p.knob_ref, 0.0))
+        return scale
 
     @property
     def freqs_hz(self) -> FloatArray:
@@ -131,12 +199,34 @@ def _headphones(built: BuiltRig, listener: str) -> HeadphoneSpec:
     return hp
 
 
-def _stages(built: BuiltRig) -> dict[str, Stage]:
+def mic_noise_v(port: PortSpec, self_noise_dba: float | None, a_weight_norm: float) -> float:
+    """A microphone's A-weighted output noise, V RMS: its self-noise and its coil's.
+
+    Self-noise (an equivalent SPL) becomes volts through the sensitivity; the output
+    impedance of both legs (pin 2 to pin 3) adds its Johnson noise over the A-weighted band
+    (a dynamic mic's only noise).
+    """
+    assert port.mv_per_pa is not None
+    thermal_v2 = johnson_v2(2.0 * (port.z_out_ohm or 0.0), a_weight_norm)
+    self_v = (port.mv_per_pa * 1e-3 * units.spl_to_pa(self_noise_dba)
+              if self_noise_dba is not None else 0.0)
+    return float(np.sqrt(thermal_v2 + self_v**2))
+
+
+def _stages(built: BuiltRig, a_weight_norm: float) -> dict[str, Stage]:
     """Every active output (a port that ``feeds`` a channel) as a gain stage."""
     stages: dict[str, Stage] = {}
     for dev in built.devices.values():
         for pname, port in dev.spec.ports.items():
             if port.direction != "out" or port.feeds is None:
+                continue
+            if port.mv_per_pa is not None:
+                mic = dev.spec.microphone
+                noise_v = mic_noise_v(port, mic.self_noise_dba if mic else None,
+                                      a_weight_norm)
+                stages[f"{dev.name}.{pname}"] = Stage(
+                    f"{dev.name}.{pname}", dev.name, pname, port, None, "linear", False,
+                    port.mv_per_pa * 1e-3, False, noise_v, noise_v, is_mic=True)
                 continue
             knob = dev.spec.knobs.get(port.knob) if port.knob else None
             dac_v = port.v_rms_at_0dbfs
@@ -191,6 +281,77 @@ def _input_map(built: BuiltRig, stages: Mapping[str, Stage], drive_stage: list[s
     return input_map
 
 
+def _voice_map(built: BuiltRig, stages: Mapping[str, Stage], drive_stage: list[str]
+               ) -> tuple[tuple[str, ...], FloatArray]:
+    """The talkers, and drive × talker: 1 where a column is the talker's microphone."""
+    talkers = tuple(built.rig.spec.talkers)
+    voice_map = np.zeros((len(drive_stage), len(talkers)))
+    for t, who in enumerate(talkers):
+        mic = built.rig.spec.talkers[who].mic
+        for j, sid in enumerate(drive_stage):
+            if stages[sid].is_mic and stages[sid].device == mic:
+                voice_map[j, t] = 1.0
+    return talkers, voice_map
+
+
+def _preamps(built: BuiltRig, input_senses: list[int]) -> tuple[Preamp, ...]:
+    """The input senses whose port records through a preamp."""
+    senses = built.netlist.senses
+    out = []
+    for slot, i in enumerate(input_senses):
+        dev = built.devices[senses[i].device]
+        port = dev.spec.ports[senses[i].port]
+        if port.preamp is not None:
+            knob = dev.spec.knobs[port.preamp.knob]
+            out.append(Preamp(slot, dev.name, senses[i].port, port.preamp, knob.taper,
+                              senses[i].port in dev.phantom))
+    return tuple(out)
+
+
+MONO_PAN_DB = -3.0
+"""A DAW track panned to the middle: -3 dB in each side (the common pan law, assumed)."""
+
+
+def _direct_monitor(built: BuiltRig, stages: Mapping[str, Stage], drive_stage: list[str],
+                    drive_channel: list[str], preamps: tuple[Preamp, ...],
+                    input_map: FloatArray) -> None:
+    """Add each interface's direct-monitor mix of its recorded inputs to its DAC columns.
+
+    The mix is taken after the converter's split, in full-scale units (the inputs' scale
+    comes from :meth:`SignalGraph.input_scale`): mono sends every input to both program
+    channels at ``mono_gain_db``, stereo each input to its ``monitor_side``.
+    """
+    for j, (sid, channel) in enumerate(zip(drive_stage, drive_channel, strict=True)):
+        stage = stages[sid]
+        dev = built.devices[stage.device]
+        # the computer's input monitoring (a DAW track in the middle) mixes like mono
+        mode = "mono" if dev.software_monitoring is not None else dev.direct_monitor
+        if not stage.is_dac or mode == "off" or channel not in dev.spec.program_channels[:2] \
+                or (dev.spec.direct_monitor is None and dev.software_monitoring is None):
+            continue
+        side = ("left", "right")[dev.spec.program_channels.index(channel)]
+        for p in preamps:
+            if p.device != dev.name:
+                continue
+            if mode == "mono":
+                direct = dev.spec.direct_monitor
+                input_map[j, p.slot] = units.from_db(
+                    direct.mono_gain_db if direct and dev.software_monitoring is None
+                    else MONO_PAN_DB)
+            elif p.spec.monitor_side == side:
+                input_map[j, p.slot] = 1.0
+
+
+def _idle_gain_knobs(built: BuiltRig, preamps: tuple[Preamp, ...],
+                     stages: Mapping[str, Stage]) -> set[str]:
+    """Gain knobs of inputs with nothing plugged in: they set nothing in this rig."""
+    live = {p.knob_ref for p in preamps} | {f"{s.device}.{s.knob}" for s in stages.values()
+                                            if s.knob}
+    return {f"{d.name}.{port.preamp.knob}" for d in built.devices.values()
+            for port in d.spec.ports.values()
+            if port.preamp is not None and f"{d.name}.{port.preamp.knob}" not in live}
+
+
 def _senses_by_kind(senses: Sequence[Sense]) -> dict[str, list[int]]:
     by_kind: dict[str, list[int]] = {}
     for i, s in enumerate(senses):
@@ -210,7 +371,8 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
     grid = frequency_grid(env.mains_hz, env.hum_harmonics_db)
     net = built.netlist
     sol = solve(net, grid, keep_nodes=keep_nodes)
-    stages = _stages(built)
+    weights = a_weighted_quadrature(grid)
+    stages = _stages(built, float(weights.sum()))
     drive_stage, drive_channel = _drives(sol, stages)
     n_drive = len(drive_stage)
     senses = net.senses
@@ -219,12 +381,15 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
     sources = PROGRAM_CHANNELS
     program_map = _program_map(built, stages, drive_stage, drive_channel, sources)
     input_map = _input_map(built, stages, drive_stage, drive_channel, input_senses)
+    preamps = _preamps(built, input_senses)
+    _direct_monitor(built, stages, drive_stage, drive_channel, preamps, input_map)
+    talkers, voice_map = _voice_map(built, stages, drive_stage)
     sense_stage = {i: f"{s.device}.{s.port}" for i, s in enumerate(senses)}
     sense_limit = {i: s.limit for i, s in enumerate(senses)
                    if s.limit is not None and np.isfinite(s.limit)}
 
-    weights = a_weighted_quadrature(grid)
-    positions = {f"{d.name}.{k}": v for d in built.devices.values() for k, v in d.knobs.items()}
+    positions = {f"{d.name}.{k}": v for d in built.devices.values() for k, v in d.knobs.items()
+                 if f"{d.name}.{k}" not in _idle_gain_knobs(built, preamps, stages)}
     return SignalGraph(
         built=built, solution=sol, stages=stages, drive_stage=drive_stage,
         drive_channel=drive_channel, n_drive=n_drive, program_map=program_map,
@@ -236,4 +401,5 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
         i_10k=int(np.argmin(np.abs(grid - 10000.0))), hum_points=_hum_points(grid, env),
         noise_weights=weights, a_weight_norm=float(weights.sum()),
         sensitivity_db_per_v={name: _headphones(built, name).level_db_per_v()
-                              for name in built.listeners}, sources=sources)
+                              for name in built.listeners}, sources=sources,
+        talkers=talkers, voice_map=voice_map, preamps=preamps)

@@ -35,6 +35,11 @@ class Response:
         Every sense per volt of noise injected at each drive column.
     hum : ndarray (F, n_sense, n_ground)
         Every sense per ground source (at its fundamental amplitude).
+    voice : ndarray (F, n_sense, n_talkers)
+        Every sense per pascal of each talker's voice at their microphone.
+    input_gains : ndarray (n_drive, n_input)
+        What each drive column takes from each input sense: ``K M S`` (knobs, input map,
+        the preamps' scale).
     """
 
     gains: FloatArray
@@ -42,6 +47,8 @@ class Response:
     program: ComplexArray
     noise: ComplexArray
     hum: ComplexArray
+    voice: ComplexArray
+    input_gains: FloatArray
 
 
 def knob_gains(graph: SignalGraph, positions: dict[str, float]) -> FloatArray:
@@ -63,10 +70,11 @@ def respond(graph: SignalGraph, positions: dict[str, float],
     t_in_d = t_d[:, graph.input_senses, :]
     t_in_h = t_h[:, graph.input_senses, :]
     k = knob_gains(graph, positions)
-    km = k[:, None] * graph.input_map
+    km = k[:, None] * graph.input_map * graph.input_scale(positions)[None, :]
     loop = np.eye(n_d)[None] - km[None] @ t_in_d
     r = np.linalg.inv(loop)
     noise: ComplexArray = t_d @ r
     program = noise @ (k[:, None] * graph.program_map)[None]
+    voice = noise @ (k[:, None] * graph.voice_map)[None]
     hum = noise @ (km[None] @ t_in_h) + t_h
-    return Response(k, r, program, noise, hum)
+    return Response(k, r, program, noise, hum, voice, km)

@@ -203,7 +203,8 @@ class Renderer:
                             for who, pair in listener_ears.items()}
         # clip limits are RMS limits of sines; samples are peaks
         return cls(graph, samplerate, _levels(graph, g_in, fir_in), stream_gains,
-                   program_channel, graph.input_map, g_in, g_ear, FirBank(fir_in),
+                   program_channel, graph.input_map * graph.input_scale(positions)[None, :],
+                   g_in, g_ear, FirBank(fir_in),
                    FirBank(fir_ear), noise_sigma, _drive_clip(graph) * np.sqrt(2),
                    input_clip * np.sqrt(2), hum_in, hum_ear, ear_scale, listener_ears,
                    listener_columns, seed,

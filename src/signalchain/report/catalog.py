@@ -38,8 +38,11 @@ def _port_summary(name: str, port: PortSpec) -> str:
     kind = port.topology if port.signal == "balanced" else port.signal
     if port.direction == "out" and port.feeds is not None:
         level = (f"{v_to_dbu(port.v_rms_at_0dbfs):+.1f} dBu FS" if port.v_rms_at_0dbfs
+                 else f"{port.mv_per_pa:g} mV/Pa" if port.mv_per_pa is not None
                  else f"{port.gain_db:+g} dB")
         return f"{name} ({kind}, {level})"
+    if port.direction == "in" and port.preamp is not None:
+        return f"in {name} (mic preamp, {port.preamp.gain_range_db:g} dB)"
     if port.direction == "in" and port.senses is not None:
         return f"in {name} ({kind})"
     return ""

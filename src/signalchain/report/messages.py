@@ -78,6 +78,12 @@ def _impedance(d: Data) -> str:
                   f"{d['response_span_db']:.1f} dB across 20 Hz–20 kHz")
 
 
+def _not_enough_gain(d: Data) -> str:
+    return (f"{d['talker']} reaches only {d['best_dbfs']:.1f} dBFS at full gain: "
+            f"{d['target_dbfs']:g} dBFS needs {d['needed_db']:.1f} dB of gain, "
+            f"{d['missing_db']:.1f} dB more than the preamp's {d['range_db']:g} dB")
+
+
 _LEGS = {"right": "right channel", "left": "left channel", "cold": "cold leg", "hot": "hot leg"}
 
 _TEXT: dict[str, Callable[[Data], str]] = {
@@ -107,6 +113,17 @@ _TEXT: dict[str, Callable[[Data], str]] = {
         "current limit"),
     "no-physical-volume": lambda d: (
         "no knob on this listener's path: the level can only be changed in software"),
+    "not-enough-gain": _not_enough_gain,
+    "recording-clips": lambda d: (
+        f"{d['talker']}'s speech peaks reach {d['peak_dbfs']:+.1f} dBFS: the recording clips "
+        f"(peaks are taken as 12 dB above the average)"),
+    "phantom-missing": lambda d: (
+        f"{d['device']} needs +48 V phantom power, which is off on {d['input']}: it "
+        "records nothing"),
+    "monitor-latency": lambda d: (
+        f"monitoring through the computer delays the voices by {d['latency_ms']:.1f} ms "
+        f"(round trip at {d['buffer_frames']} frames); above about {d['threshold_ms']:g} ms "
+        "talkers find their own voice disturbing"),
 }
 
 
@@ -120,6 +137,12 @@ def finding_text(f: Finding) -> str:
 _HINTS: dict[str, str] = {
     "shorted-output": "use a TRS plug (or a cable with one on each end), or leave that "
                       "contact open",
+    "not-enough-gain": "speak closer to the mic, or put an inline booster (+25 dB, "
+                       "generic/inline-mic-booster) between mic and input",
+    "recording-clips": "turn the input's gain down (signalchain tune sets it for -18 dBFS)",
+    "phantom-missing": "switch +48 V on for that input: list it under the interface's "
+                       "'settings: {phantom: [...]}'",
+    "monitor-latency": "use the interface's direct monitoring, or a smaller buffer",
 }
 
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from signalchain import thresholds as th
 from signalchain.findings import Finding
+from signalchain.recording import NOT_RECORDED_MARGIN_DB, SPEECH_CREST_DB, InputFigures
 from signalchain.report.common import cells, level_text, named
 from signalchain.report.messages import assumption_text, finding_text, limit_text
 from signalchain.report.tables import add_columns, new_table
@@ -56,12 +57,46 @@ def _listener_json(lf: ListenerFigures) -> dict[str, Any]:
                    "noise_spl_dba": _num(e.noise_spl_dba), "hum_spl_dba": _num(e.hum_spl_dba),
                    "noise_audible": e.noise_audible, "hum_audible": e.hum_audible}
             for side, e in lf.ears.items()}
-    return {"id": lf.id, "name": lf.name, "device": lf.device, "feed": lf.feed, "ears": ears,
-            "peak_spl_db": _num(lf.peak_spl_db), "clips_at_dbfs": _num(lf.clips_at_dbfs),
-            "volume_controls": [{"knob": str(c.knob), "physical": c.physical}
-                                for c in lf.volume_controls],
-            "warnings": [finding_json(w) for w in lf.warnings],
-            "assumptions": [assumption_text(a) for a in lf.assumptions]}
+    out = {"id": lf.id, "name": lf.name, "device": lf.device, "feed": lf.feed, "ears": ears,
+           "peak_spl_db": _num(lf.peak_spl_db), "clips_at_dbfs": _num(lf.clips_at_dbfs),
+           "volume_controls": [{"knob": str(c.knob), "physical": c.physical}
+                               for c in lf.volume_controls],
+           "warnings": [finding_json(w) for w in lf.warnings],
+           "assumptions": [assumption_text(a) for a in lf.assumptions],
+           "voices": [{"talker": v.talker, "side": v.side, "spl_db": _num(v.spl_db)}
+                      for v in lf.voices],
+           "monitor_latency_ms": _num(lf.monitor_latency_ms)}
+    if lf.recorded_noise_spl_dba is not None:
+        out["noise_vs_recording"] = noise_vs_recording_json(lf)
+    return out
+
+
+def noise_vs_recording_json(lf: ListenerFigures) -> dict[str, Any]:
+    """The seed's claim for one listener: their hiss and the recording's floor, same units."""
+    assert lf.recorded_noise_spl_dba is not None
+    hiss, floor = lf.noise_spl_dba, lf.recorded_noise_spl_dba
+    return {"hiss_spl_dba": _num(hiss), "recording_floor_spl_dba": _num(floor),
+            "hiss_mostly_not_recorded": bool(hiss >= floor + NOT_RECORDED_MARGIN_DB)}
+
+
+def input_json(f: InputFigures) -> dict[str, Any]:
+    """One recording input in ``simulate --json`` (docs/json.md)."""
+    return {
+        "id": f.id, "channel": f.channel, "knob": f.knob, "position": round(f.position, 3),
+        "gain_db": _num(f.gain_db), "gain_range_db": _num(f.gain_range_db),
+        "voices": [{"talker": v.talker, "spl_at_mic_db": _num(v.spl_at_mic_db),
+                    "input_dbu": _num(v.input_dbu), "average_dbfs": _num(v.average_dbfs),
+                    "peak_dbfs": _num(v.peak_dbfs)} for v in f.voices],
+        "average_dbfs": _num(f.average_dbfs), "peak_dbfs": _num(f.peak_dbfs),
+        "noise_dbfs_a": _num(f.noise_dbfs_a),
+        "noise_parts_dbfs_a": {"source": _num(f.source_noise_dbfs_a),
+                               "preamp": _num(f.preamp_noise_dbfs_a),
+                               "converter": _num(f.converter_noise_dbfs_a)},
+        "snr_db": _num(f.snr_db), "headroom_db": _num(f.headroom_db),
+        "target_dbfs": f.target_dbfs, "target_gain_db": _num(f.target_gain_db),
+        "target_position": None if f.target_position is None else round(f.target_position, 3),
+        "missing_gain_db": _num(f.missing_gain_db),
+        "phantom_on": f.phantom_on, "needs_phantom": list(f.needs_phantom)}
 
 
 def evaluation_json(ev: Evaluation) -> dict[str, Any]:
@@ -79,6 +114,7 @@ def evaluation_json(ev: Evaluation) -> dict[str, Any]:
                     "limited_by": limit_text(s.limit)} for s in ev.stages],
         "warnings": [finding_json(w) for w in ev.warnings],
         "assumptions": [assumption_text(a) for a in ev.assumptions],
+        "inputs": [input_json(f) for f in ev.inputs],
     }
 
 
@@ -168,6 +204,60 @@ def _stage_table(ev: Evaluation) -> Table:
     return st
 
 
+INPUT_HEADER = ("input", "gain", "talker", "speech dBFS", "noise dBFS(A)", "SNR",
+                "gain for target")
+
+
+def input_rows(ev: Evaluation) -> list[tuple[str, ...]]:
+    """What each input records, as text cells (:data:`INPUT_HEADER`), a row per talker."""
+    rows: list[tuple[str, ...]] = []
+    for f in ev.inputs:
+        target = ("—" if f.target_gain_db is None else
+                  f"{f.target_gain_db:.1f} dB\n({f.target_position:.0%})"
+                  + (f"\n{f.missing_gain_db:.1f} dB short" if f.missing_gain_db > 0 else ""))
+        voices = f.voices or ()
+        first = True
+        for v in voices or (None,):
+            rows.append((f"{f.id} (ch {f.channel})" if first else "",
+                         f"{f.gain_db:.1f} dB ({f.position:.0%})" if first else "",
+                         "nobody" if v is None else v.talker,
+                         "—" if v is None else
+                         f"{v.average_dbfs:.1f} avg\n{v.peak_dbfs:.1f} peak",
+                         f"{f.noise_dbfs_a:.1f}" if first else "",
+                         f"{f.snr_db:.1f} dB" if first and v is not None else "",
+                         target if first else ""))
+            first = False
+    return rows
+
+
+def _input_table(ev: Evaluation) -> Table:
+    table = new_table(f"what each input records (speech peaks {SPEECH_CREST_DB:g} dB over "
+                      "the average)")
+    rows = input_rows(ev)
+    add_columns(table, INPUT_HEADER, rows, no_wrap=("SNR",))
+    for row in rows:
+        table.add_row(*cells(*row))
+    return table
+
+
+def monitoring_line(lf: ListenerFigures) -> str | None:
+    """The voices a listener hears and their hiss against the recording's floor, or None."""
+    parts = []
+    if lf.voices:
+        late = (f" ({lf.monitor_latency_ms:.1f} ms late, through the computer)"
+                if lf.monitor_latency_ms is not None else "")
+        parts.append("voices " + ", ".join(f"{v.talker} {v.side} {v.spl_db:.1f} dB SPL"
+                                           for v in lf.voices) + late)
+    if lf.recorded_noise_spl_dba is not None:
+        margin = lf.noise_spl_dba - lf.recorded_noise_spl_dba
+        verdict = ("most of it is not in the recording" if margin >= NOT_RECORDED_MARGIN_DB
+                   else "the recording is noisier" if margin <= -NOT_RECORDED_MARGIN_DB
+                   else "much of it is in the recording too")
+        parts.append(f"hiss {lf.noise_spl_dba:.1f} dBA vs the recording's floor "
+                     f"{lf.recorded_noise_spl_dba:.1f} dBA at this ear ({verdict})")
+    return "; ".join(parts) or None
+
+
 def _print_assumptions(console: Console, ev: Evaluation, show: bool) -> None:
     notes = assumptions_of(ev)
     if not notes:
@@ -188,12 +278,17 @@ def print_evaluation(console: Console, ev: Evaluation, show_assumptions: bool = 
     console.print(_listener_table(ev))
     if ev.stages:
         console.print(_stage_table(ev))
+    if ev.inputs:
+        console.print(_input_table(ev))
     for lf in ev.listeners:
         controls = ", ".join(f"{c.knob}{'' if c.physical else ' (software)'}"
                              for c in lf.volume_controls)
         model = f" [{lf.device}]" if lf.device != lf.id else ""
         console.print(Text.assemble((named(lf.id, lf.name), "bold"), f"{model} volume: "
                                     f"{controls}"))
+        line = monitoring_line(lf)
+        if line:
+            console.print(f"  {line}", markup=False)
         for w in lf.warnings:
             console.print(Text.assemble("  ", (w.code, "yellow"), f": {finding_text(w)}"))
     for w in ev.warnings:

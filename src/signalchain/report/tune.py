@@ -123,6 +123,12 @@ _TEXT: dict[str, Callable[[Data], str]] = {
     "alternative": _alternative,
     "trade-off": _trade_off,
     "assumptions": _assumptions,
+    "input-gain": lambda d: (
+        f"{d['input']}: {d['knob']} at {format_knob(d['position'])} ({d['gain_db']:.1f} dB) "
+        f"puts {d['talker']}'s average speech at {d['average_dbfs']:.1f} dBFS"
+        + (f", {d['missing_db']:.1f} dB short of {d['target_dbfs']:g} dBFS at full gain "
+           "(speak closer, or add an inline booster)" if d["missing_db"] > 0 else
+           f" (the target: {d['target_dbfs']:g} dBFS)")),
 }
 
 

@@ -27,23 +27,31 @@ from signalchain.schema.quantities import (
     ContactRef,
     CordOhm,
     CurveZOhm,
+    DynamicRangeDb,
     EarthOhm,
+    EinDbu,
     Fraction,
     FreqHz,
     FullScaleV,
     GainDb,
     HeadphoneZOhm,
     InMaxV,
+    InputAt0DbfsDbu,
     KnobId,
     Label,
+    LatencyMs,
     LeakageUa,
     MaxCurrentMa,
     MaxPowerMw,
+    MaxSplDb,
     MaxV,
+    MicSensitivityMv,
     Name,
     NoiseDbu,
     Note,
     PortId,
+    PreampGainDb,
+    SelfNoiseDba,
     SensitivityDb,
     TaperDb,
     TaperPosition,
@@ -60,7 +68,7 @@ Direction = Literal["out", "in", "host"]
 SignalKind = Literal["stereo", "balanced", "unbalanced", "host"]
 OutputTopology = Literal["impedance", "push-pull", "servo", "transformer"]
 InputTopology = Literal["differential", "transformer"]
-DeviceKind = Literal["computer", "interface", "amp", "headphones", "splitter"]
+DeviceKind = Literal["computer", "interface", "amp", "headphones", "splitter", "microphone"]
 Power = Literal["usb-bus", "mains-earthed", "mains-floating", "battery", "none"]
 MAX_TABLE_POINTS = 1000
 """Most points in a taper or impedance-curve table."""
@@ -172,6 +180,62 @@ class NoiseSpec(Strict):
         return self
 
 
+class PreampSpec(Strict):
+    """A microphone preamp and ADC behind an interface input: what the computer records.
+
+    The gain knob's taper gives dB re full gain (``[[0, -56], [1, 0]]`` for a 56 dB range
+    linear in dB); at position ``x`` the preamp's gain is ``gain_range_db`` plus the taper's
+    dB, and an input of ``dbu_at_0dbfs`` minus that gain reaches 0 dBFS (AES17: a full-scale
+    sine).
+    """
+
+    knob: KnobId = Field(description="the device knob that sets the gain")
+    gain_range_db: PreampGainDb = Field(description=doc(
+        "gain added from the knob fully down to fully up", PreampGainDb))
+    dbu_at_0dbfs: InputAt0DbfsDbu = Field(description=doc(
+        "input level for 0 dBFS with the gain knob fully down", InputAt0DbfsDbu))
+    ein_dbu_a: EinDbu = Field(description=doc(
+        "equivalent input noise at full gain, A-weighted", EinDbu))
+    dynamic_range_db_a: DynamicRangeDb = Field(default=110.0, description=doc(
+        "the converter's dynamic range (its noise floor below 0 dBFS)", DynamicRangeDb))
+    phantom: bool = Field(default=False, description="+48 V phantom power can be switched on")
+    monitor_side: Literal["left", "right"] = Field(
+        default="left", description="where direct monitoring in stereo puts this input")
+    channel: int = Field(default=1, ge=1, le=64, description="the recording's channel number")
+
+
+MonitorMode = Literal["off", "mono", "stereo"]
+
+
+class DirectMonitorSpec(Strict):
+    """An interface's own mix of its inputs into its outputs, with no computer in between."""
+
+    modes: list[MonitorMode] = Field(
+        default_factory=lambda: list[MonitorMode](["off", "mono"]), min_length=1, max_length=3,
+        description="the settings the interface has (Scarlett 3rd Gen: off, mono, stereo)")
+    mono_gain_db: GainDb = Field(default=-3.0, description=doc(
+        "each input's level in both outputs in mono, re its level in stereo", GainDb))
+    default: MonitorMode = "off"
+
+
+class LatencySpec(Strict):
+    """Round-trip latency (input to output through the computer) at some buffer sizes."""
+
+    samplerate: Literal[44100, 48000, 88200, 96000] = 48000
+    round_trip_ms: dict[Annotated[int, Field(ge=16, le=8192)], LatencyMs] = Field(
+        min_length=1, max_length=16, description="buffer size in frames -> round trip, ms")
+
+
+class MicrophoneSpec(Strict):
+    """What a microphone adds to its output port (whose ``mv_per_pa`` is its sensitivity)."""
+
+    type: Literal["dynamic", "condenser", "ribbon"]
+    self_noise_dba: SelfNoiseDba | None = Field(default=None, description=doc(
+        "self-noise, A-weighted equivalent SPL (condensers)", SelfNoiseDba))
+    max_spl_db: MaxSplDb | None = Field(default=None, description=doc(
+        "the SPL of 1 % distortion", MaxSplDb))
+
+
 SIGNAL_ROLES: dict[str, set[str]] = {"stereo": {"hot", "cold", "ground"},
                                       "balanced": {"hot", "cold"}, "unbalanced": {"hot"},
                                       "host": {"ground"}}
@@ -206,6 +270,8 @@ class PortSpec(Strict):
         "for balanced outputs", FullScaleV))
     gain_db: GainDb | None = Field(default=None, description=doc(
         "input-to-output gain with the knob fully up (amps)", GainDb))
+    mv_per_pa: MicSensitivityMv | None = Field(default=None, description=doc(
+        "microphones: the open-circuit output for 1 Pa (94 dB SPL) at 1 kHz", MicSensitivityMv))
     z_out_ohm: ZOutOhm | None = Field(default=None, description=doc(
         "output impedance per driven leg", ZOutOhm))
     max_v_rms: MaxV | None = Field(default=None, description=doc(
@@ -224,6 +290,8 @@ class PortSpec(Strict):
         "common-mode rejection of a balanced input", CmrrDb))
     max_in_v_rms: InMaxV | None = Field(default=None, description=doc(
         "largest input before clipping, RMS", InMaxV))
+    preamp: PreampSpec | None = Field(default=None, description="interfaces: the mic preamp "
+                                      "and converter that record this input")
     # captive plugs (headphones, splitters) --------------------------------
     captive: bool = Field(default=False, description="a plug on a cord, not a socket")
 
@@ -277,9 +345,11 @@ class PortSpec(Strict):
 
     def _check_output(self) -> None:
         """An output that carries a channel states its level, impedance, limits and noise."""
-        missing = [f for f in ("z_out_ohm", "max_v_rms", "noise") if getattr(self, f) is None]
-        if self.v_rms_at_0dbfs is None and self.gain_db is None:
-            missing.append("v_rms_at_0dbfs or gain_db")
+        needed = ("z_out_ohm",) if self.mv_per_pa is not None else (
+            "z_out_ohm", "max_v_rms", "noise")
+        missing = [f for f in needed if getattr(self, f) is None]
+        if self.v_rms_at_0dbfs is None and self.gain_db is None and self.mv_per_pa is None:
+            missing.append("v_rms_at_0dbfs, gain_db or mv_per_pa")
         if missing:
             raise ValueError(f"an output port needs {', '.join(missing)}")
         if self.signal == "balanced" and self.topology not in (
@@ -371,6 +441,14 @@ class DeviceSpec(Strict):
     links: list[list[ContactRef]] = Field(default_factory=list, description="passive devices: "
                                           "groups of 'port.contact' wired together")
     headphones: HeadphoneSpec | None = None
+    microphone: MicrophoneSpec | None = None
+    phantom_power: Literal["required", "none"] = Field(
+        default="none", description="'required': a condenser mic or an inline booster that "
+        "works only on +48 V phantom power from the input it is plugged into")
+    direct_monitor: DirectMonitorSpec | None = Field(
+        default=None, description="interfaces: direct monitoring of the inputs")
+    latency: LatencySpec | None = Field(default=None, description="interfaces: round trip "
+                                        "through the computer (software monitoring)")
     provenance: Provenance = Field(default_factory=Provenance)
     notes: list[Note] = Field(default_factory=list)
 
@@ -390,8 +468,14 @@ class DeviceSpec(Strict):
                 known = ", ".join(sorted(self.knobs)) or "none"
                 raise ValueError(f"port {pname!r} uses knob {port.knob!r}, which the device does "
                                  f"not define (knobs: {known})")
+            if port.preamp is not None and port.preamp.knob not in self.knobs:
+                known = ", ".join(sorted(self.knobs)) or "none"
+                raise ValueError(f"port {pname!r}'s preamp uses knob {port.preamp.knob!r}, "
+                                 f"which the device does not define (knobs: {known})")
         if self.kind == "headphones":
             self._check_headphones()
+        if self.kind == "microphone":
+            self._check_microphone()
         self._check_links()
         return self
 
@@ -413,6 +497,16 @@ class DeviceSpec(Strict):
             raise ValueError(f"the headphones' plug {captive[0]!r} carries the two drivers: "
                              "it is 'signal: stereo' (tip left, ring right) with no feeds "
                              "or senses")
+
+    def _check_microphone(self) -> None:
+        """A microphone has its ``microphone:`` data and one output with a sensitivity."""
+        if self.microphone is None:
+            raise ValueError("a microphone device needs a 'microphone:' section (type, "
+                             "self-noise, phantom power)")
+        outs = [p for p, port in self.ports.items() if port.mv_per_pa is not None]
+        if len(outs) != 1:
+            raise ValueError("a microphone needs exactly one output port with mv_per_pa "
+                             f"(found {', '.join(outs) or 'none'})")
 
     def _check_links(self) -> None:
         """Every ``port.contact`` a passive link joins must exist on this device."""

@@ -239,6 +239,35 @@ ZInOhm = Annotated[float, _ohm(
     0.1, 1e9, "from a speaker-like load to a practically open input")]
 CmrrDb = Annotated[float, _plain(
     "dB", 0.0, 160.0, "common-mode rejection of real inputs is 20-130 dB", low_open=True)]
+# microphones and preamps -------------------------------------------------
+MicSensitivityMv = Annotated[float, quantity(
+    units.parse_mic_sensitivity_mv, Range(
+        "mV/Pa", 0.01, 1000.0, low_open=False,
+        why="ribbons and dynamics give about 1-3 mV/Pa, condensers 5-50; 1 V/Pa would be a "
+            "mic with a line-level amplifier"),
+    examples="'1.85 mV/Pa', '-54.5 dBV/Pa'")]
+SelfNoiseDba = Annotated[float, _plain(
+    "dB(A) SPL", -10.0, 60.0, "condensers are 5-25 dB(A); 60 would be a broken capsule")]
+MaxSplDb = Annotated[float, _plain(
+    "dB SPL", 80.0, 200.0, "condensers clip at 120-150 dB SPL; dynamics practically never")]
+PreampGainDb = Annotated[float, _plain(
+    "dB", 0.0, 90.0, "interface preamps add 40-75 dB of gain")]
+EinDbu = Annotated[float, _plain(
+    "dBu(A)", -140.0, -80.0, "good preamps are about -128 dBu(A) (150 ohm source); the "
+    "thermal limit is about -131")]
+InputAt0DbfsDbu = Annotated[float, _plain(
+    "dBu", -40.0, 40.0, "the input level that reaches 0 dBFS at minimum gain: about 0 to "
+    "+24 dBu on interfaces")]
+DynamicRangeDb = Annotated[float, _plain(
+    "dB(A)", 40.0, 160.0, "interface converters measure 100-125 dB(A)")]
+SpeechDb = Annotated[float, _plain(
+    "dB SPL", 40.0, 140.0, "speech at 25 mm from the lips: about 89 dB SPL, loud talkers 10 "
+    "dB more, shouting 20")]
+MicDistanceM = Annotated[float, quantity(
+    units.parse_length_m, Range("m", 0.005, 5.0, why="from lips on the grille to across a "
+                                "room"), examples="'10 cm', '4 in'")]
+LatencyMs = Annotated[float, _plain(
+    "ms", 0.0, 1000.0, "a round trip through an interface and a computer takes 3-50 ms")]
 # headphones --------------------------------------------------------------
 HeadphoneZOhm = Annotated[float, _ohm(
     1.0, 10_000.0, "dynamic headphones and earphones are 8-600 ohm; a few vintage ones are a "

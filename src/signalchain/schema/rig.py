@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 from signalchain.errors import RigValidationError, error_at
 from signalchain.schema.budget import limit_value, over_limit
 from signalchain.schema.common import Strict
-from signalchain.schema.device import DeviceKind, DeviceSpec
+from signalchain.schema.device import DeviceKind, DeviceSpec, MonitorMode
 from signalchain.schema.editor import Case, Cases
 from signalchain.schema.quantities import (
     AdapterId,
@@ -25,11 +25,14 @@ from signalchain.schema.quantities import (
     HarmonicDb,
     KnobId,
     LengthM,
+    MicDistanceM,
     Name,
     OutletId,
     PlugRef,
+    PortId,
     PortRef,
     ProgramText,
+    SpeechDb,
     doc,
 )
 
@@ -62,6 +65,46 @@ class Environment(Strict):
         return v
 
 
+DEFAULT_SPEECH_DB_SPL = 89.0
+"""Average speech level at 25 mm from the lips (the mouth reference point)."""
+MOUTH_REFERENCE_M = 0.025
+
+
+class Settings(Strict):
+    """Switches of a device besides its knobs (interfaces)."""
+
+    direct_monitor: MonitorMode | None = Field(
+        default=None, description="the interface's direct monitoring: off, mono or stereo "
+        "(default: the device's own default)")
+    phantom: list[PortId] = Field(default_factory=list, max_length=64, description="inputs "
+                                  "with +48 V phantom power switched on")
+    software_monitoring: Annotated[int, Field(ge=16, le=8192)] | None = Field(
+        default=None, description="the computer plays the inputs back to the outputs (a DAW's "
+        "input monitoring, each input in the middle) at this buffer size in frames, 16-8192; "
+        "with direct monitoring off")
+
+
+class Talker(Strict):
+    """A person speaking into a microphone (and, as ``listener``, hearing themselves)."""
+
+    mic: DeviceId = Field(description="the microphone device they speak into")
+    distance: MicDistanceM = Field(default=0.1, description=doc(
+        "from the lips to the microphone", MicDistanceM))
+    speech_db_spl: SpeechDb = Field(default=DEFAULT_SPEECH_DB_SPL, description=doc(
+        "average speech level at 25 mm from the lips (89 dB SPL is a normal voice); it "
+        "falls 6 dB per doubling of distance", SpeechDb))
+    listener: DeviceId | None = Field(default=None, description="their headphones, if they "
+                                      "monitor: 'alice' hears her own voice")
+    voice: ProgramText = Field(default="builtin:speech", description="what they say when "
+                               "rendered: builtin:speech or an audio file")
+
+    def spl_at_mic_db(self) -> float:
+        """Average speech level at the microphone, dB SPL (inverse-distance law)."""
+        import math
+
+        return self.speech_db_spl - 20.0 * math.log10(self.distance / MOUTH_REFERENCE_M)
+
+
 class DeviceUse(Strict):
     """A catalog device used in a rig, with its knob settings."""
 
@@ -72,6 +115,8 @@ class DeviceUse(Strict):
         "knob positions by knob name", Fraction))
     outlet: OutletId | None = Field(default=None, description="mains-earthed devices on the "
                                     "same outlet (or power strip) name share a ground potential")
+    settings: Settings = Field(default_factory=Settings, description="switches besides the "
+                               "knobs: direct monitoring, phantom power")
 
 
 class InlineDevice(DeviceSpec):
@@ -81,6 +126,7 @@ class InlineDevice(DeviceSpec):
                                                    description=doc("knob positions by knob "
                                                                    "name", Fraction))
     outlet: OutletId | None = None
+    settings: Settings = Field(default_factory=Settings)
 
 
 def _device_tag(value: Any) -> str | None:
@@ -202,6 +248,8 @@ class RigSpec(Strict):
                                                  "devices limit: signalchain limits)")
     connections: list[Connection] = Field(default_factory=list, description="at most the "
                                           "connections limit: signalchain limits")
+    talkers: dict[DeviceId, Talker] = Field(default_factory=dict, max_length=64, description=(
+        "people speaking into the rig's microphones, by name"))
 
     @field_validator("devices", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ from signalchain import thresholds as th
 from signalchain.errors import RigTopologyError, error_at
 from signalchain.evaluate import evaluate
 from signalchain.graph.compile import SignalGraph
+from signalchain.recording import DEFAULT_RECORD_TARGET_DBFS
 from signalchain.tune.notes import ADVICE_MATTERS_DB, reach_notes, seed_verdict, trade_off
 from signalchain.tune.result import (
     ComparisonRow,
@@ -38,12 +39,38 @@ from signalchain.tune.result import (
 from signalchain.tune.search import WRITE_DECIMALS, Problem
 
 __all__ = ["ADVICE_MATTERS_DB", "ComparisonRow", "MissReason", "NoteCode", "TuneNote",
-           "TuneResult", "Verdict", "seed_verdict", "tune"]
+           "TuneResult", "Verdict", "input_gains", "seed_verdict", "tune"]
+
+
+def input_gains(graph: SignalGraph, target_dbfs: float = DEFAULT_RECORD_TARGET_DBFS
+                ) -> tuple[dict[str, float], list[TuneNote]]:
+    """Gain knob positions that put each input's loudest talker at ``target_dbfs``.
+
+    A preamp's gain changes only its own input's recording (and what direct monitoring
+    takes from it), so each is set on its own, in closed form, before the monitoring knobs.
+    """
+    ev = evaluate(graph, record_target_dbfs=target_dbfs)
+    positions: dict[str, float] = {}
+    notes = []
+    for f in ev.inputs:
+        if f.target_position is None or not f.voices:
+            continue
+        position = round(f.target_position, WRITE_DECIMALS)
+        positions[f.knob] = position
+        loudest = max(f.voices, key=lambda v: v.average_dbfs)
+        gain_db = min(f.target_gain_db or 0.0, f.gain_range_db)
+        notes.append(TuneNote("input-gain", MappingProxyType({
+            "input": f.id, "knob": f.knob, "position": position, "gain_db": gain_db,
+            "talker": loudest.talker, "target_dbfs": target_dbfs,
+            "average_dbfs": loudest.average_dbfs + gain_db - f.gain_db,
+            "missing_db": f.missing_gain_db})))
+    return positions, notes
 
 
 def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
          listener_targets: Mapping[str, float] | None = None,
-         headroom_db: float = th.DEFAULT_HEADROOM_DB) -> TuneResult:
+         headroom_db: float = th.DEFAULT_HEADROOM_DB,
+         record_target_dbfs: float = DEFAULT_RECORD_TARGET_DBFS) -> TuneResult:
     """Find knob positions for every knob on the listeners' paths.
 
     Every knob on a listener's path is free: the one nearest each listener (their own amp
@@ -63,6 +90,9 @@ def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
     headroom_db : float
         Required headroom: no stage may clip below ``0 dBFS − headroom_db``
         (:data:`~signalchain.thresholds.DEFAULT_HEADROOM_DB` by default).
+    record_target_dbfs : float
+        The recording inputs' gains are set first, for the loudest talker's average speech
+        at this level (−18 dBFS by default; :func:`input_gains`).
 
     Returns
     -------
@@ -82,14 +112,16 @@ def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
                                          "in", code="no-listeners")])
     targets = {who: target_spl_db for who in graph.built.listeners}
     targets.update(listener_targets or {})
-    problem = Problem(graph, targets, headroom_db)
+    gains, gain_notes = input_gains(graph, record_target_dbfs)
+    problem = Problem(graph, targets, headroom_db, gains)
     best, seen = problem.search()
     tuned_keys = sorted({k for ks in problem.path_knobs.values() for k in ks})
     # what is reported, printed and written: the searched knobs are on the whole-percent
     # grid already; each listener's own knob to the write step
-    final_positions = {k: round(best.positions[k], WRITE_DECIMALS) for k in tuned_keys}
+    final_positions = {**gains, **{k: round(best.positions[k], WRITE_DECIMALS)
+                                   for k in tuned_keys}}
     final = problem.score({**best.positions, **final_positions})
-    ev = evaluate(graph, final_positions)
+    ev = evaluate(graph, final_positions, record_target_dbfs)
     notes = reach_notes(problem, final)
     trade, comparison = trade_off(problem, final, seen, ev)
     # the same count simulate prints: the listeners' device assumptions and the environment's
@@ -98,4 +130,4 @@ def tune(graph: SignalGraph, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
         trade.append(TuneNote("assumptions", MappingProxyType(
             {"count": n_assumed, "rig_file": graph.built.rig.doc.filename})))
     return TuneResult(final_positions, targets, headroom_db, final.feasible, ev,
-                      (*notes, *trade), comparison)
+                      (*gain_notes, *notes, *trade), comparison)

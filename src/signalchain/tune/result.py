@@ -10,7 +10,7 @@ from typing import Any, Literal
 from signalchain.results import Evaluation
 
 NoteCode = Literal["cannot-reach", "short-headroom", "own-knobs-only", "no-feasible-setting",
-                   "tuned", "alternative", "trade-off", "assumptions"]
+                   "tuned", "alternative", "trade-off", "assumptions", "input-gain"]
 """What a :class:`TuneNote` says (its ``data`` keys in brackets).
 
 ``cannot-reach``: a listener misses their target (``listener``, ``target_spl_db``, ``spl_db``
@@ -28,7 +28,9 @@ feasible range (``direction``: ``higher``/``lower``, ``position``, the listeners
 ``trade-off``: whether 'lower the interface, raise the amp' pays (``verdict``: ``holds``,
 ``does-not-hold`` or ``small``, ``knob``, its tuned ``position``, the ``highest`` feasible
 one, the hiss saved ``gain_db``). ``assumptions``: the figures rest on ``count`` assumed
-values (``rig_file``).
+values (``rig_file``). ``input-gain``: a recording input's gain knob set first, for the
+loudest talker's average at ``target_dbfs`` (``input``, ``knob``, ``position``, ``gain_db``,
+``talker``, ``average_dbfs``, ``missing_db``: gain the preamp lacks, 0 when it has enough).
 """
 
 MissReason = Literal["no-program", "no-knob", "full-gain", "headroom", "shared-knob", "floor"]

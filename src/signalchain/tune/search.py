@@ -9,6 +9,7 @@ coordinate. A :class:`Problem` holds the knobs on the listeners' paths (from
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from signalchain.evaluate import (
 from signalchain.graph.compile import SignalGraph
 from signalchain.graph.paths import listener_paths, stage_depth
 from signalchain.graph.response import respond
+from signalchain.recording import preamp_ear_noise_v2
 from signalchain.schema.device import Taper
 
 TOLERANCE_DB = 0.05
@@ -129,8 +131,11 @@ def _ear_index(graph: SignalGraph) -> dict[str, list[int]]:
 class Problem:
     """The knobs to set, who uses which, and the figures at any setting."""
 
-    def __init__(self, graph: SignalGraph, targets: dict[str, float], headroom_db: float):
+    def __init__(self, graph: SignalGraph, targets: dict[str, float], headroom_db: float,
+                 base: Mapping[str, float] | None = None):
         self.graph = graph
+        self.base = {**graph.knob_positions, **(base or {})}
+        """Where the search starts (the rig's knobs, input gains already set)."""
         self.targets = targets
         self.headroom_db = headroom_db
         self.listeners = list(graph.built.listeners)
@@ -172,7 +177,7 @@ class Problem:
         """Every listener's level, hiss and worst headroom on their path."""
         g = self.graph
         resp = respond(g, positions)
-        nv2 = ear_noise_v2(g, resp, stage_noise_v2(g, positions))
+        nv2 = ear_noise_v2(g, resp, stage_noise_v2(g, positions)) + preamp_ear_noise_v2(g, resp)
         levels = listener_program_spl(g, ear_program_v(g, resp))
         hr = headroom(g, resp)
         noise, room, limiting = [], [], []
@@ -231,7 +236,7 @@ class Problem:
 
     def search(self) -> tuple[Candidate, list[Candidate]]:
         """Coordinate search over the searched knobs (two rounds when there are several)."""
-        best = self.candidate(dict(self.graph.knob_positions))
+        best = self.candidate(dict(self.base))
         if not self.searched:
             return best, [best]
         seen: list[Candidate] = []

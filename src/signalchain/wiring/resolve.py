@@ -8,7 +8,13 @@ from signalchain.catalog.store import Catalog
 from signalchain.errors import Diagnostic, Location, RigTopologyError, error_at
 from signalchain.schema.device import DeviceSpec
 from signalchain.schema.loader import YamlDocument
-from signalchain.schema.rig import DeviceUse, InlineDevice, RigSpec, check_listener_count
+from signalchain.schema.rig import (
+    DeviceUse,
+    InlineDevice,
+    RigSpec,
+    Settings,
+    check_listener_count,
+)
 
 
 @dataclass
@@ -22,6 +28,12 @@ class ResolvedDevice:
     location: Location
     outlet: str
     knobs_set: set[str] = field(default_factory=set)
+    direct_monitor: str = "off"
+    """The interface's direct monitoring: off, mono or stereo."""
+    phantom: frozenset[str] = frozenset()
+    """Input ports with +48 V phantom power on."""
+    software_monitoring: int | None = None
+    """Buffer size (frames) when the computer plays the inputs back (a DAW's monitoring)."""
 
     @property
     def label(self) -> str:
@@ -56,6 +68,57 @@ def _lookup(catalog: Catalog, model: str, loc: Location, path: str) -> DeviceSpe
     return error_at(f"unknown device id {model!r}", loc, path=path, hint=hint, code="unknown-id")
 
 
+def _check_settings(name: str, spec: DeviceSpec, settings: Settings, doc: YamlDocument
+                    ) -> list[Diagnostic]:
+    """Direct monitoring and phantom power only where the device has them."""
+    diags = []
+    mode = settings.direct_monitor
+    modes = spec.direct_monitor.modes if spec.direct_monitor else ["off"]
+    if mode is not None and mode not in modes:
+        path = ("devices", name, "settings", "direct_monitor")
+        diags.append(error_at(
+            f"{name} has no direct monitoring {mode!r} (it has: {', '.join(modes)})",
+            doc.location(path)[0], path=".".join(path), code="unknown-setting",
+            hint="choose one of its modes, or leave the setting out"))
+    if settings.software_monitoring is not None and mode not in (None, "off"):
+        path = ("devices", name, "settings", "software_monitoring")
+        diags.append(error_at(
+            f"{name} monitors its inputs both directly ({mode}) and through the computer",
+            doc.location(path)[0], path=".".join(path), code="unknown-setting",
+            hint="choose one: set direct_monitor to off, or leave software_monitoring out"))
+    able = sorted(p for p, port in spec.ports.items() if port.preamp and port.preamp.phantom)
+    for i, port in enumerate(settings.phantom):
+        if port not in able:
+            where = ("devices", name, "settings", "phantom", i)
+            diags.append(error_at(
+                f"{name} has no input {port!r} with phantom power (inputs with it: "
+                f"{', '.join(able) or 'none'})", doc.location(where)[0],
+                path=".".join(str(p) for p in where), code="unknown-setting",
+                hint="list only inputs that have +48 V"))
+    return diags
+
+
+def _check_talkers(spec: RigSpec, doc: YamlDocument, devices: dict[str, ResolvedDevice]
+                   ) -> list[Diagnostic]:
+    """A talker's ``mic`` is a microphone of the rig, their ``listener`` its headphones."""
+    diags = []
+    for who, talker in spec.talkers.items():
+        for key, kind, ref in (("mic", "microphone", talker.mic),
+                               ("listener", "headphones", talker.listener)):
+            if ref is None:
+                continue
+            dev = devices.get(ref)
+            if dev is None or dev.spec.kind != kind:
+                have = ", ".join(n for n, d in devices.items() if d.spec.kind == kind)
+                path = ("talkers", who, key)
+                diags.append(error_at(
+                    f"talker {who}'s {key} {ref!r} is not a {kind} of this rig ("
+                    f"{kind}s: {have or 'none'})", doc.location(path)[0],
+                    path=".".join(path), code="unknown-device",
+                    hint=f"name a {kind} under 'devices:'"))
+    return diags
+
+
 def resolve(spec: RigSpec, doc: YamlDocument, catalog: Catalog) -> ResolvedRig:
     """Look every device up, check knob names and fill in positions.
 
@@ -82,7 +145,7 @@ def resolve(spec: RigSpec, doc: YamlDocument, catalog: Catalog) -> ResolvedRig:
         else:
             assert isinstance(entry, InlineDevice)
             found = DeviceSpec.model_validate(entry.model_dump(
-                exclude={"knob_positions", "outlet"}, exclude_unset=True))
+                exclude={"knob_positions", "outlet", "settings"}, exclude_unset=True))
             model, positions, outlet = None, entry.knob_positions, entry.outlet or name
         if isinstance(found, Diagnostic):
             diags.append(found)
@@ -97,8 +160,15 @@ def resolve(spec: RigSpec, doc: YamlDocument, catalog: Catalog) -> ResolvedRig:
                 hint="check the knob name in 'signalchain catalog show " + (model or name) + "'",
                 code="unknown-knob"))
         knobs = {k: positions.get(k, knob.default) for k, knob in found.knobs.items()}
+        settings = entry.settings if not isinstance(entry, str) else Settings()
+        diags.extend(_check_settings(name, found, settings, doc))
+        monitor = settings.direct_monitor or (
+            found.direct_monitor.default if found.direct_monitor else "off")
         devices[name] = ResolvedDevice(name, found, model, knobs, loc, outlet,
-                                       set(positions) - set(unknown))
+                                       set(positions) - set(unknown), monitor,
+                                       frozenset(settings.phantom),
+                                       settings.software_monitoring)
+    diags.extend(_check_talkers(spec, doc, devices))
     if diags:
         raise RigTopologyError(diags)
     check_listener_count({n: d.spec.kind for n, d in devices.items()}, doc)
