@@ -11,6 +11,7 @@ EIN (measured with 150 Ω, whose Johnson noise it includes) and the converter's 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -231,3 +232,75 @@ def test_simulate_json_has_the_recording(tmp_path):
     assert {v["talker"] for v in alice["voices"]} == {"alice", "bob"}
     assert set(alice["noise_vs_recording"]) == {"hiss_spl_dba", "recording_floor_spl_dba",
                                                 "hiss_mostly_not_recorded"}
+
+
+# ---- render: recording.wav and the voices in the listeners' files --------------------------
+
+def a_weighted_rms(x: np.ndarray, samplerate: int) -> float:
+    """RMS after IEC 61672 A-weighting (applied in the frequency domain), 20 Hz–20 kHz."""
+    spec = np.fft.rfft(x)
+    f = np.fft.rfftfreq(len(x), 1 / samplerate)
+    f2 = f**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ra = (12194.0**2 * f2**2) / ((f2 + 20.6**2) * np.sqrt((f2 + 107.7**2)
+                                                             * (f2 + 737.9**2))
+                                     * (f2 + 12194.0**2))
+    gain = np.nan_to_num(ra * 10 ** (2.0 / 20)) * ((f >= 20) & (f <= 20000))
+    return float(np.sqrt(np.mean(np.fft.irfft(spec * gain, len(x)) ** 2)))
+
+
+@pytest.fixture(scope="module")
+def rendered_07(tmp_path_factory):
+    out = tmp_path_factory.mktemp("r07")
+    rig = Rig.from_path(EXAMPLES / "07-podcast-two-mics.yaml")
+    with rig.render("builtin:silence", seconds=16.0) as stream:  # two whole speech loops
+        result = stream.write(out)
+    return rig.simulate(), result, out
+
+
+def test_the_recording_is_written_and_agrees_with_simulate(rendered_07):
+    import soundfile as sf
+
+    ev, result, out = rendered_07
+    data, rate = sf.read(out / "recording.wav", dtype="float64")
+    assert data.shape[1] == 2 and rate == 48000
+    summary = result.summary["render"]["recording"]
+    for col, (f, row) in enumerate(zip(ev.inputs, summary["inputs"], strict=True)):
+        rms_dbfs = 20 * math.log10(np.sqrt(np.mean(data[:, col] ** 2)) * math.sqrt(2))
+        assert rms_dbfs == pytest.approx(f.average_dbfs, abs=0.5), f.id
+        assert row["rms_dbfs"] == pytest.approx(rms_dbfs, abs=0.01)
+        assert row["channel"] == f.channel and row["clipped_samples"] == 0
+
+
+def test_the_recorded_noise_floor_agrees_with_simulate(tmp_path):
+    import soundfile as sf
+
+    text = (EXAMPLES / "07-podcast-two-mics.yaml").read_text().replace(
+        "listener: alice}", "listener: alice, voice: builtin:silence}").replace(
+        "listener: bob}", "listener: bob, voice: builtin:silence}")
+    rig = Rig.from_text(text, str(EXAMPLES / "07.yaml"))
+    ev = rig.simulate()
+    with rig.render("builtin:silence", seconds=4.0) as stream:
+        stream.write(tmp_path)
+    data, rate = sf.read(tmp_path / "recording.wav", dtype="float64")
+    for col, f in enumerate(ev.inputs):
+        floor = 20 * math.log10(a_weighted_rms(data[:, col], rate) * math.sqrt(2))
+        assert floor == pytest.approx(f.noise_dbfs_a, abs=1.0), f.id
+
+
+def test_direct_monitoring_is_in_the_listeners_files(rendered_07):
+    ev, result, _out = rendered_07
+    ears = result.summary["render"]["listeners"]["alice"]
+    voices = {(v.talker, v.side): v.spl_db for v in ev.listener("alice").voices}
+    # alice's own voice fills her left ear, bob's her right (stereo direct monitoring)
+    assert ears["left"]["rms_spl_db"] == pytest.approx(voices[("alice", "left")], abs=0.5)
+    assert ears["right"]["rms_spl_db"] == pytest.approx(voices[("bob", "right")], abs=0.5)
+
+
+def test_a_listener_cannot_take_the_recordings_file_name():
+    from signalchain.errors import RigError
+
+    text = (EXAMPLES / "07-podcast-two-mics.yaml").read_text().replace("dave", "recording")
+    with pytest.raises(RigError, match="recording.wav is the recording's file"):
+        with Rig.from_text(text, "t.yaml").render(seconds=1.0) as stream:
+            stream.write(Path("/nonexistent-never-written"))

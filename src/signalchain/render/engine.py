@@ -22,13 +22,14 @@ from signalchain.evaluate import stage_noise_v2
 from signalchain.graph.compile import F_MAX_HZ, F_MIN_HZ, SignalGraph
 from signalchain.graph.response import Response, respond
 from signalchain.render.filters import FirBank, design_path
+from signalchain.render.recorder import NOISE_TABLE, Recorder, band_noise_tables
+from signalchain.render.voices import Voices
 
 NEGLIGIBLE = 1e-6
 """Paths below this (V/V, −120 dB) are left out."""
 RELATIVE_FLOOR = 1e-4
 """Paths more than 80 dB below the strongest path into the same input or ear are left out:
 at 80–100 dB SPL program they land below the threshold of hearing."""
-NOISE_TABLE = 1 << 15
 NOISE_TABLES = 4
 PA_PER_SAMPLE = 20.0
 """WAV calibration: sample value 1.0 = 20 Pa (DESIGN.md)."""
@@ -177,6 +178,9 @@ class Renderer:
     ear_scale: FloatArray
     listener_ears: dict[str, tuple[int, int]]
     listener_columns: dict[str, IntArray]
+    recorder: Recorder | None = None
+    """The recording inputs, when the rig records."""
+    voices: Voices | None = None
     seed: int = 0
     stats: dict[str, list[EarStats]] = field(default_factory=dict)
     _pos: int = 0
@@ -201,26 +205,21 @@ class Renderer:
         listener_ears = _listener_ears(graph)
         listener_columns = {who: _columns_heard(graph, resp, pair)
                             for who, pair in listener_ears.items()}
+        recorder = (Recorder.from_graph(graph, positions, samplerate, seed)
+                    if graph.preamps else None)
+        voices = Voices(graph, samplerate) if graph.talkers else None
         # clip limits are RMS limits of sines; samples are peaks
         return cls(graph, samplerate, _levels(graph, g_in, fir_in), stream_gains,
                    program_channel, graph.input_map * graph.input_scale(positions)[None, :],
                    g_in, g_ear, FirBank(fir_in),
                    FirBank(fir_ear), noise_sigma, _drive_clip(graph) * np.sqrt(2),
                    input_clip * np.sqrt(2), hum_in, hum_ear, ear_scale, listener_ears,
-                   listener_columns, seed,
+                   listener_columns, recorder, voices, seed,
                    {who: [EarStats(), EarStats()] for who in listener_ears})
 
     def __post_init__(self) -> None:
-        rng = np.random.default_rng(self.seed)
-        f = np.fft.rfftfreq(NOISE_TABLE, 1.0 / self.samplerate)
-        band = (f >= F_MIN_HZ) & (f <= F_MAX_HZ)
-        tables = []
-        for _ in range(NOISE_TABLES):
-            spec = np.zeros(len(f), dtype=complex)
-            spec[band] = np.exp(2j * np.pi * rng.random(band.sum()))
-            x = np.fft.irfft(spec, NOISE_TABLE)
-            tables.append(x / np.sqrt(np.mean(x**2)))
-        base = np.concatenate([np.stack(tables)] * 2, axis=1)
+        base = band_noise_tables(self.samplerate, np.random.default_rng(self.seed),
+                                 NOISE_TABLES)
         # one pre-scaled table per noisy column: adding noise is then a single pass
         self._noisy = np.flatnonzero(self.noise_sigma > 0)
         self._noise = {int(j): (self.noise_sigma[j] * base[(int(j) * 5) % NOISE_TABLES])
@@ -255,6 +254,16 @@ class Renderer:
                          if self._hum_any else None)
         self._map_gain32 = (self.gains[:, None] * self.input_map).astype(np.float32)
         self._rows = np.arange(len(self.gains))
+        # microphones: a talker's voice (Pa) times the sensitivity; direct monitoring: a DAC
+        # column's RMS gain times what it takes from the inputs (full-scale units per volt)
+        self._voice_of = (np.array([int(np.argmax(r)) if r.any() else -1
+                                    for r in self.graph.voice_map])
+                          if self.graph.voice_map.size else np.full(len(self.gains), -1))
+        monitored = (self.program_channel >= 0) & self.input_map.any(axis=1)
+        self._dm_rows = np.flatnonzero(monitored)
+        rms_gain = self.gains / np.where(self.program_channel >= 0, np.sqrt(2), 1.0)
+        self._dm_gain32 = (rms_gain[self._dm_rows, None]
+                           * self.input_map[self._dm_rows]).astype(np.float32)
         # the block buffer, made again only when the block length changes
         self._x = np.zeros((len(self.gains), 0), dtype=np.float32)
         # a bound on each column's noise peak, so clip scans can be skipped when nothing clips
@@ -276,15 +285,22 @@ class Renderer:
                 start = starts[r, c]
                 x[j, done:done + count] += table[start:start + count]
 
-    def _amplify_inputs(self, x: Float32Array, cols: IntArray | slice, frames: int,
-                        hum: slice) -> FloatArray:
-        """Drive amp columns from what their inputs sense; returns each input's peak."""
-        senses = self._g_in32 @ x
+    def _senses(self, x: Float32Array, hum: slice) -> Float32Array:
+        """What every input senses from the driven columns (hum added, clipped)."""
+        senses: Float32Array = self._g_in32 @ x
         if self._hum_in is not None:
             senses += self._hum_in[:, hum]
         self.fir_in.process(x, senses)
+        if self.recorder is not None:
+            self.recorder.add_noise(senses)
         lim = self.input_clip[:, None]
         np.clip(senses, -lim, lim, out=senses)
+        return senses
+
+    def _amplify_inputs(self, x: Float32Array, cols: IntArray | slice, frames: int,
+                        hum: slice) -> FloatArray:
+        """Drive amp columns from what their inputs sense; returns each input's peak."""
+        senses = self._senses(x, hum)
         if not len(senses):  # amps with no input at all: they amplify silence
             senses = np.zeros((1, frames), dtype=np.float32)
         rows = self._rows[cols]
@@ -372,6 +388,9 @@ class Renderer:
         clip_rows: list[tuple[IntArray | slice, BoolArray]] = []
         p0 = self._pos % self._period
         hum = slice(p0, p0 + frames)
+        voices = self.voices.block(frames) if self.voices is not None else None
+        if self.recorder is not None:
+            self.recorder.begin(frames)
         for cols in self._active:
             if isinstance(cols, np.ndarray) and not len(cols):
                 continue
@@ -384,10 +403,27 @@ class Renderer:
                 if from_prog.any():
                     pc = self._rows[cols][from_prog]
                     x[pc] = self._gains32[pc, None] * prog[chans[from_prog]]
+            self._talk_and_monitor(x, self._rows[cols], voices, hum)
             self._add_noise(x, self._rows[cols], frames)
             over = self._clip(x, cols, chans, prog_peak, sense_peak)
             if over is not None:
                 clip_rows.append((cols, over))
         out = self._to_ears(x, hum, frames, clip_rows)
+        if self.recorder is not None:
+            self.recorder.record(self._senses(x, hum))
         self._pos = (self._pos + frames) % self.samplerate
         return out
+
+    def _talk_and_monitor(self, x: Float32Array, rows: IntArray, voices: Float32Array | None,
+                          hum: slice) -> None:
+        """Microphone rows speak their talker's voice; DAC rows add the direct-monitor mix."""
+        if voices is not None:
+            talking = rows[self._voice_of[rows] >= 0]
+            if len(talking):
+                x[talking] = self._gains32[talking, None] * voices[self._voice_of[talking]]
+        if not len(self._dm_rows):
+            return
+        monitoring = np.isin(self._dm_rows, rows)
+        if monitoring.any():
+            senses = self._senses(x, hum)
+            x[self._dm_rows[monitoring]] += self._dm_gain32[monitoring] @ senses

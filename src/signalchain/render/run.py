@@ -174,6 +174,10 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
+RECORDING_FILE = "recording.wav"
+"""What the computer records (one channel per recording input), next to the listeners'."""
+
+
 def output_files(graph: SignalGraph) -> dict[str, str]:
     """Each listener's output file name (``<listener>.wav``), checked to stay inside --out.
 
@@ -196,6 +200,8 @@ def output_files(graph: SignalGraph) -> dict[str, str]:
     for who in listeners:
         name = f"{who}.wav"
         reason = _name_problem(name)
+        if reason is None and name == RECORDING_FILE and graph.preamps:
+            reason = f"{RECORDING_FILE} is the recording's file"
         if reason is None and Path(name).name != name:
             reason = "it is not a plain file name"
         if reason is not None:
@@ -256,16 +262,21 @@ def render(graph: SignalGraph, positions: dict[str, float], program: Program, ou
     engine = Renderer.from_graph(graph, positions, program.samplerate, seed=int(seed))
     gain = normalise_gain(ev) if normalize else 1.0
     block = max(1, min(BLOCK, program.samplerate))
-    need_bytes = program.frames * 8 * len(files)
+    need_bytes = program.frames * 8 * len(files) + program.frames * 4 * len(graph.preamps)
     t0 = time.perf_counter()
     done = 0
     with _StopOnSignals(), OutputDir(out_dir, force, create=True,
                                       need_bytes=need_bytes) as od:
         writers = {who: od.wav(files[who], program.samplerate) for who in engine.listener_ears}
+        recorder = engine.recorder
+        recording = (od.wav(RECORDING_FILE, program.samplerate, len(recorder.slots))
+                     if recorder is not None else None)
         for chunk in program.blocks(block):
             ears = engine.process(chunk)
             for who, audio in ears.items():
                 writers[who].write(audio * gain if normalize else audio)
+            if recording is not None and recorder is not None:
+                recording.write(recorder.last)
             done += len(chunk)
             if progress:
                 progress(done, program.frames)
@@ -283,6 +294,11 @@ def render(graph: SignalGraph, positions: dict[str, float], program: Program, ou
             "listeners": {who: {"left": st[0].summary(), "right": st[1].summary()}
                           for who, st in engine.stats.items()},
         }
+        if recorder is not None:  # what the computer records (dBFS, never normalized)
+            summary["render"]["recording"] = {
+                "file": RECORDING_FILE, "calibration": "dBFS: sample value 1.0 = full scale",
+                "inputs": [{"id": i, "channel": c, **st.summary()} for i, c, st in
+                           zip(recorder.ids, recorder.channels, recorder.stats, strict=True)]}
         od.write_bytes("summary.json", (json.dumps(summary, indent=2) + "\n").encode())
         od.commit()
     return RenderResult({who: out_dir / name for who, name in files.items()}, summary,

@@ -95,8 +95,11 @@ class Talker(Strict):
         "falls 6 dB per doubling of distance", SpeechDb))
     listener: DeviceId | None = Field(default=None, description="their headphones, if they "
                                       "monitor: 'alice' hears her own voice")
-    voice: ProgramText = Field(default="builtin:speech", description="what they say when "
-                               "rendered: builtin:speech or an audio file")
+    voice: Literal["builtin:speech", "builtin:music", "builtin:pink", "builtin:sine1k",
+                   "builtin:silence"] = Field(
+        default="builtin:speech", description="what they say when rendered (a built-in "
+        "signal, scaled to their speech level): builtin:speech, music, pink, sine1k or "
+        "silence")
 
     def spl_at_mic_db(self) -> float:
         """Average speech level at the microphone, dB SPL (inverse-distance law)."""
