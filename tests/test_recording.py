@@ -304,3 +304,55 @@ def test_a_listener_cannot_take_the_recordings_file_name():
     with pytest.raises(RigError, match="recording.wav is the recording's file"):
         with Rig.from_text(text, "t.yaml").render(seconds=1.0) as stream:
             stream.write(Path("/nonexistent-never-written"))
+
+
+# ---- advise wires the microphones -----------------------------------------------------------
+
+def test_advise_wires_each_mic_into_an_input_and_gains_them_for_the_target():
+    advice = Rig.from_path(EXAMPLES / "07-podcast-two-mics.yaml").advise()
+    best = advice.methods[0]
+    ev = advice.rig_for(best).simulate()
+    assert [f.id for f in ev.inputs] == ["scarlett.input_1", "scarlett.input_2"]
+    for f in ev.inputs:
+        assert f.average_dbfs == pytest.approx(-18.0, abs=0.1)
+    assert ("xlr-cable", 2) in [(b.item, b.count) for b in best.bom]
+
+
+def test_advise_puts_the_booster_on_the_mic_that_needs_it_most():
+    text = rig_text("shure/sm58", "5 cm").replace(
+        "  mic2: shure/sm58", "  mic2: shure/sm7b\n  booster: generic/inline-mic-booster\n"
+        "  mic3: shure/sm58").replace("phantom: []", "phantom: [input_1, input_2]")
+    advice = Rig.from_text(text, "t.yaml").advise()
+    links = [c for c in advice.methods[0].connections if c.get("cable") == "xlr-cable"]
+    ends = [tuple(e if isinstance(e, str) else e["port"] for e in c["ends"]) for c in links]
+    assert ("mic2.out", "booster.input") in ends and ("booster.output", "scarlett.input_2") in ends
+    assert ("mic1.out", "scarlett.input_1") in ends
+    (extra,) = [s for s in advice.skipped if s.code == "no-input"]
+    assert extra.data["mic"] == "mic3"
+    from signalchain.report.advice import skipped_text
+
+    assert "no recording input left for mic3" in skipped_text(extra)[0]
+
+
+# ---- the report: the recording path in its own level diagram --------------------------------
+
+def test_the_report_shows_each_inputs_level_diagram():
+    pytest.importorskip("jinja2")
+    from signalchain.levels import level_windows, recording_windows
+    from signalchain.report.html import ReportOptions, build_report
+
+    rig = Rig.from_path(EXAMPLES / "08-sm7b-with-booster.yaml")
+    ev = rig.simulate()
+    stages = [w.stage for w in recording_windows(rig, ev, "scarlett.input_1")]
+    assert stages == ["sm7b.out", "booster.input", "booster.output", "scarlett.input_1",
+                      "scarlett.ADC 1"]
+    (inp,) = ev.inputs
+    adc = recording_windows(rig, ev, "scarlett.input_1")[-1]
+    assert adc.clip_dbu == pytest.approx(DBU_0DBFS)  # 0 dBFS at the converter
+    assert adc.average_dbu - DBU_0DBFS == pytest.approx(inp.average_dbfs, abs=0.01)
+    # the listener's program diagram has no microphone in it
+    assert [w.stage for w in level_windows(rig, ev, "host")] == ["scarlett.headphones",
+                                                                "host.drivers"]
+    html = build_report(rig, ReportOptions(listen=False))
+    assert 'aria-label="recording level diagram of scarlett.input_1"' in html
+    assert "Recording: scarlett.input_1 (channel 1)" in html

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from signalchain.results import Evaluation
     from signalchain.rig import Rig
 
-WindowKind = Literal["output", "input", "drivers"]
+WindowKind = Literal["output", "input", "drivers", "converter"]
+UNHEARD_DBU = -200.0
+"""A stage whose program average is below this is reached only by leakage (a microphone)."""
 
 
 @dataclass(frozen=True)
@@ -136,5 +138,64 @@ def level_windows(rig: Rig, evaluation: Evaluation, listener_id: str
     rooms = headroom(graph, resp)
     points = [*_path(graph, lf.stages_on_path, lf.inputs_on_path),
               (listener_id, "drivers")]
-    return tuple(_window(graph, resp, noise2, rooms, point, kind, listener_id)
-                 for point, kind in points)
+    windows = (_window(graph, resp, noise2, rooms, point, kind, listener_id)
+               for point, kind in points)
+    # the recording half (microphones, preamp inputs) has a diagram of its own
+    return tuple(w for w in windows if w.kind == "drivers" or w.average_dbu > UNHEARD_DBU)
+
+
+def recording_windows(rig: Rig, evaluation: Evaluation, input_id: str
+                      ) -> tuple[LevelWindow, ...]:
+    """The windows along one recording input's path, for its loudest talker's voice.
+
+    The microphone's output, a booster's input and output, the preamp's input (clip: the
+    level that reaches 0 dBFS at its gain; noise: everything referred to the input) and the
+    converter after the gain (in dBu at the preamp's gain, so 0 dBFS is ``dbu_at_0dbfs``).
+    """
+    from signalchain.evaluate import ear_noise_v2, stage_noise_v2
+    from signalchain.graph.response import respond
+    from signalchain.recording import SPEECH_CREST_DB, talker_pressures_pa
+
+    graph = rig.graph
+    positions = dict(evaluation.knobs)
+    resp = respond(graph, positions)
+    noise2 = stage_noise_v2(graph, positions)
+    figures = next(f for f in evaluation.inputs if f.id == input_id)
+    preamp = next(p for p in graph.preamps if p.id == input_id)
+    loudest = max(figures.voices, key=lambda v: v.average_dbfs, default=None)
+    t = graph.talkers.index(loudest.talker) if loudest else None
+    pa = talker_pressures_pa(graph)[loudest.talker] if loudest else 0.0
+    sense = graph.input_senses[preamp.slot]
+    reach = np.abs(resp.noise[graph.i_ref][sense, :])
+    feeding = tuple(dict.fromkeys(
+        sid for j, sid in enumerate(graph.drive_stage) if reach[j] > 1e-9))
+    inputs = tuple(f"{s.device}.{s.port}" for s in graph.built.netlist.senses
+                   if s.kind == "input" and any(s.device == graph.stages[x].device
+                                                for x in feeding))
+    windows = []
+    mics_first = sorted(_path(graph, feeding, inputs),
+                        key=lambda pk: not (pk[0] in graph.stages and graph.stages[pk[0]].is_mic))
+    for point, kind in mics_first:
+        idx = _senses(graph, point, kind, "")
+        level = (float(np.abs(resp.voice[graph.i_ref][idx, t]).max()) * pa
+                 if t is not None and idx else 0.0)
+        noise = math.sqrt(float(ear_noise_v2(graph, resp, noise2, idx[:1])[0])) if idx else 0.0
+        limits = [graph.sense_limit[i] for i in idx if i in graph.sense_limit]
+        clip = _dbu(min(limits)) if limits else None
+        windows.append(LevelWindow(point, kind, _dbu(noise), clip, _dbu(level),
+                                   _dbu(level) + SPEECH_CREST_DB,
+                                   StageLimit("input" if kind == "input" else "swing",
+                                              min(limits)) if limits else None))
+    at_0dbfs = preamp.spec.dbu_at_0dbfs - figures.gain_db
+    in_noise = figures.noise_dbfs_a + at_0dbfs
+    average = figures.average_dbfs + at_0dbfs
+    windows.append(LevelWindow(input_id, "input", in_noise, at_0dbfs, average,
+                               average + SPEECH_CREST_DB,
+                               StageLimit("input", units.dbu_to_v(at_0dbfs))))
+    shift = figures.gain_db
+    windows.append(LevelWindow(f"{preamp.device}.ADC {preamp.spec.channel}", "converter",
+                               in_noise + shift,
+                               at_0dbfs + shift, average + shift,
+                               average + shift + SPEECH_CREST_DB,
+                               StageLimit("input", units.dbu_to_v(at_0dbfs + shift))))
+    return tuple(windows)

@@ -277,6 +277,14 @@ def latency_findings(graph: SignalGraph, voices: Mapping[str, tuple[VoiceAtEar, 
     return out
 
 
+def monitored_voices(voices: tuple[VoiceAtEar, ...]) -> tuple[VoiceAtEar, ...]:
+    """The voices that are monitored, not crosstalk (near the loudest at either ear)."""
+    from signalchain import thresholds as th
+
+    loudest = max((v.spl_db for v in voices), default=-math.inf)
+    return tuple(v for v in voices if v.spl_db >= loudest - th.CROSSTALK_DB)
+
+
 def recording_findings(inputs: tuple[InputFigures, ...]) -> list[Finding]:
     """``not-enough-gain``, ``recording-clips``, ``phantom-missing`` for each input."""
     from types import MappingProxyType

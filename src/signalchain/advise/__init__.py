@@ -31,6 +31,7 @@ from signalchain.advise.judge import (
     WEIGHTS,
     judge,
 )
+from signalchain.advise.mics import is_mic_booster, mic_links
 from signalchain.advise.model import (
     Advice,
     Facts,
@@ -157,7 +158,8 @@ def _roles(devices: dict[str, ResolvedDevice], skip: Skip) -> _Roles:
         kinds.setdefault(dev.spec.kind, []).append(name)
     computers = [c for c in kinds.get("computer", []) if _host_port(devices[c])]
     _check_gear(devices, kinds, computers)
-    interfaces, amps = kinds["interface"], kinds.get("amp", [])
+    interfaces = kinds["interface"]
+    amps = [a for a in kinds.get("amp", []) if not is_mic_booster(devices[a])]
     splitters = [y for y in kinds.get("splitter", []) if captive_plug(devices[y])
                  and len(jacks(devices[y])) >= 2]
     return _Roles(computers[0], _distinct(interfaces, devices, skip),
@@ -181,6 +183,7 @@ def _candidates(rig: Rig, roles: _Roles, length_m: float, skip: Skip
                                                    "computer": roles.computer}))
             continue
         usb = {"cable": "usb", "ends": [computer_port, f"{iface}.{host_port}"]}
+        mics = mic_links(rig.spec, devices, iface, skip)
         for amp in roles.amps or (None,):
             host = amp or iface
             if host not in by_host:
@@ -189,7 +192,7 @@ def _candidates(rig: Rig, roles: _Roles, length_m: float, skip: Skip
             ears = pairs[(iface, amp)] = by_host[host]
             if not ears:
                 continue
-            candidates += [Candidate(iface, amp, usb, option, ears[0]) for option in
+            candidates += [Candidate(iface, amp, usb, option, ears[0], mics) for option in
                            cable_options(catalog, devices, iface, amp, length_m, roles.several,
                                          skip)]
     return candidates, pairs

@@ -48,6 +48,8 @@ class Candidate:
     usb: Link
     cable: CableOption
     ears: Ears
+    mics: tuple[Link, ...] = ()
+    """The microphones (and boosters) into the interface's recording inputs."""
 
     @property
     def name(self) -> str:
@@ -56,8 +58,8 @@ class Candidate:
 
     @property
     def connections(self) -> tuple[Link, ...]:
-        """Every connection, as rig-file entries: USB, the cable(s), the listeners."""
-        return (self.usb, *self.cable.links, *self.ears.links)
+        """Every connection, as rig-file entries: USB, the cable(s), the listeners, the mics."""
+        return (self.usb, *self.cable.links, *self.ears.links, *self.mics)
 
     @property
     def pair(self) -> Pair:

@@ -121,8 +121,12 @@ def _line(ax: _Axes, values: list[float], colour: str, dash: str, name: str,
             + (f' stroke-dasharray="{dash}"' if dash else "") + f'/>{marks}</g>')
 
 
-def _legend(prefix: str) -> str:
-    items = [(AVERAGE, "", "average (−18 dBFS)"), (PEAK, "6 3", "peaks (+12 dB)"),
+PROGRAM_LABEL = "average (−18 dBFS)"
+SPEECH_LABEL = "average speech"
+
+
+def _legend(prefix: str, average_label: str) -> str:
+    items = [(AVERAGE, "", average_label), (PEAK, "6 3", "peaks (+12 dB)"),
              (NOISE, "2 3", "noise (A-weighted)")]
     y = HEIGHT - 22
     parts = [f'<g id="{prefix}-legend" font-size="10" fill="#1d232b">']
@@ -155,11 +159,26 @@ def level_diagram_svg(rig: Rig, evaluation: Evaluation, listener_id: str, *,
     """
     from signalchain.levels import level_windows
 
-    windows = level_windows(rig, evaluation, listener_id)
+    return windows_svg(level_windows(rig, evaluation, listener_id),
+                       "level diagram of " + listener_id, id_prefix, PROGRAM_LABEL)
+
+
+def recording_diagram_svg(rig: Rig, evaluation: Evaluation, input_id: str, *,
+                          id_prefix: str = "rv") -> str:
+    """The level diagram of one recording input (microphone to converter) as SVG text."""
+    from signalchain.levels import recording_windows
+
+    return windows_svg(recording_windows(rig, evaluation, input_id),
+                       "recording level diagram of " + input_id, id_prefix, SPEECH_LABEL)
+
+
+def windows_svg(windows: tuple[LevelWindow, ...], label: str, id_prefix: str,
+                average_label: str) -> str:
+    """Level windows drawn as bars on one dBu axis, with average, peaks and noise lines."""
     ax = _Axes(*_range(windows), len(windows))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="levels" viewBox="0 0 {WIDTH} '
              f'{HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
-             f'aria-label={quoteattr("level diagram of " + listener_id)} '
+             f'aria-label={quoteattr(label)} '
              'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">']
     parts += _grid(ax)
     for i, w in enumerate(windows):
@@ -168,6 +187,6 @@ def level_diagram_svg(rig: Rig, evaluation: Evaluation, listener_id: str, *,
     parts.append(_line(ax, [w.peak_dbu for w in windows], PEAK, "6 3", "peaks", id_prefix))
     parts.append(_line(ax, [w.average_dbu for w in windows], AVERAGE, "", "average",
                        id_prefix))
-    parts.append(_legend(id_prefix))
+    parts.append(_legend(id_prefix, average_label))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

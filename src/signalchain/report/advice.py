@@ -170,8 +170,10 @@ _SKIPPED: dict[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
     "plug-does-not-fit": _plug,
     "no-usb-port": lambda d: (f"{_who(d['device'], d['name'])} has no USB port for "
                               f"{d['computer']}, so no program reaches it", ""),
-    "no-input": lambda d: (f"{_who(d['device'], d['name'])} has no input (an 'in' port with "
-                           "'senses')", ""),
+    "no-input": lambda d: (
+        (f"{_who(d['device'], d['name'])} has no recording input left for {d['mic']}",
+         "use an interface with more inputs, or fewer microphones") if "mic" in d else
+        (f"{_who(d['device'], d['name'])} has no input (an 'in' port with 'senses')", "")),
     "no-cable": lambda d: ("no catalog cable (with at most one adapter per end) joins "
                            f"{d['interface']}'s outputs to {d['amp']}'s inputs", ""),
     "build-failed": lambda d: (f"{d['method']}: {d['error']}", ""),

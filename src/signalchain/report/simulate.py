@@ -12,7 +12,12 @@ from rich.text import Text
 
 from signalchain import thresholds as th
 from signalchain.findings import Finding
-from signalchain.recording import NOT_RECORDED_MARGIN_DB, SPEECH_CREST_DB, InputFigures
+from signalchain.recording import (
+    NOT_RECORDED_MARGIN_DB,
+    SPEECH_CREST_DB,
+    InputFigures,
+    monitored_voices,
+)
 from signalchain.report.common import cells, level_text, named
 from signalchain.report.messages import assumption_text, finding_text, limit_text
 from signalchain.report.tables import add_columns, new_table
@@ -247,7 +252,7 @@ def monitoring_line(lf: ListenerFigures) -> str | None:
         late = (f" ({lf.monitor_latency_ms:.1f} ms late, through the computer)"
                 if lf.monitor_latency_ms is not None else "")
         parts.append("voices " + ", ".join(f"{v.talker} {v.side} {v.spl_db:.1f} dB SPL"
-                                           for v in lf.voices) + late)
+                                           for v in monitored_voices(lf.voices)) + late)
     if lf.recorded_noise_spl_dba is not None:
         margin = lf.noise_spl_dba - lf.recorded_noise_spl_dba
         verdict = ("most of it is not in the recording" if margin >= NOT_RECORDED_MARGIN_DB

@@ -91,7 +91,25 @@ def _figures(lf: ListenerFigures) -> list[tuple[str, str]]:
         ("hiss", level_text(lf.noise_spl_dba, th.HISS_AUDIBLE_DBA, "dBA")),
         ("hum", level_text(lf.hum_spl_dba, th.HUM_AUDIBLE_DBA, "dBA")),
         ("clips at", clip),
+        *_recording_figures(lf),
     ]
+
+
+def _recording_figures(lf: ListenerFigures) -> list[tuple[str, str]]:
+    """The voices a listener hears, and their hiss next to the recording's floor."""
+    from signalchain.recording import monitored_voices
+
+    rows = []
+    if lf.voices:
+        late = (f" — {lf.monitor_latency_ms:.1f} ms late (through the computer)"
+                if lf.monitor_latency_ms is not None else "")
+        rows.append(("voices", ", ".join(f"{v.talker} {v.side} {v.spl_db:.1f} dB SPL"
+                                         for v in monitored_voices(lf.voices)) + late))
+    if lf.recorded_noise_spl_dba is not None:
+        rows.append(("the recording's floor here",
+                     f"{lf.recorded_noise_spl_dba:.1f} dBA if played back through this "
+                     f"chain (hiss now {lf.noise_spl_dba:.1f} dBA)"))
+    return rows
 
 
 def listener_context(rig: Rig, ev: Evaluation, lf: ListenerFigures, index: int,
@@ -194,6 +212,32 @@ def _listen(rig: Rig, options: ReportOptions, knobs: Mapping[str, float]
                       for who, c in clips.listeners.items()]}
 
 
+def _inputs(rig: Rig, ev: Evaluation) -> list[dict[str, Any]]:
+    """Each recording input: its figures and its level diagram, microphone to converter."""
+    from signalchain.draw.levels import recording_diagram_svg
+
+    out = []
+    for i, f in enumerate(ev.inputs):
+        figures = [("gain", f"{f.gain_db:.1f} dB ({f.position:.0%} of {f.gain_range_db:g} dB)"),
+                   ("noise floor", f"{f.noise_dbfs_a:.1f} dBFS(A)"),
+                   ("phantom power", "on" if f.phantom_on else "off")]
+        figures += [(f"{v.talker}", f"{v.average_dbfs:.1f} dBFS average, {v.peak_dbfs:.1f} "
+                     f"peak, {v.average_dbfs - f.noise_dbfs_a:.1f} dB over the floor")
+                    for v in f.voices]
+        if f.target_gain_db is not None:
+            figures.append((f"gain for {f.target_dbfs:g} dBFS",
+                            f"{f.target_gain_db:.1f} dB"
+                            + (f" — {f.missing_gain_db:.1f} dB more than the preamp has"
+                               if f.missing_gain_db > 0 else
+                               f" (knob at {f.target_position:.0%})")))
+        out.append({"id": f.id, "anchor": f"input-{i + 1}", "channel": f.channel,
+                    "figures": figures,
+                    "levels": _markup(recording_diagram_svg(rig, ev, f.id,
+                                                            id_prefix=f"rv{i}"))
+                    if f.voices else None})
+    return out
+
+
 def _summary(findings: tuple[Finding, ...]) -> dict[str, int]:
     counts: Counter[str] = Counter(f.severity for f in findings)
     return {s: counts[s] for s in SEVERITY_ORDER}
@@ -216,6 +260,7 @@ def report_context(rig: Rig, options: ReportOptions) -> dict[str, Any]:
         "rig_findings": _findings(rig_findings),
         "diagram": _markup(diagram_svg(rig, ev, legend=False)),
         "listeners": [listener_context(rig, ev, lf, i) for i, lf in enumerate(ev.listeners)],
+        "inputs": _inputs(rig, ev),
         "stages": [{"id": s.id, "headroom": f"{s.headroom_db:.1f} dB",
                     "limit": limit_text(s.limit)} for s in ev.stages],
         "knobs": _knobs(ev, tuned), "tune": _tune(tuned),
