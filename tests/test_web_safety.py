@@ -491,3 +491,14 @@ def test_serve_checks_its_allowed_host_names():
         "127.0.0.1", "localhost", "::1", "studio.local")
     assert "192.168.1.20" in _own_names("192.168.1.20", [])
     assert len(_own_names("0.0.0.0", [])) > 3  # this machine's own name too
+
+
+def test_a_recording_rig_gets_gain_sliders_and_its_inputs_in_the_api(client):
+    podcast = (EXAMPLES / "07-podcast-two-mics.yaml").read_text()
+    page = client.post("/ui/open", data={"rig": podcast}).text
+    assert "scarlett.gain1" in page and "records scarlett.input_1" in page
+    seed = client.post("/ui/open", data={"rig": SEED}).text
+    assert "scarlett.gain1" not in seed  # nothing plugged into the inputs: no gain slider
+    data = client.post("/api/simulate", json={"rig": podcast}).json()
+    assert [i["id"] for i in data["inputs"]] == ["scarlett.input_1", "scarlett.input_2"]
+    assert {v["talker"] for v in data["listeners"][0]["voices"]} == {"alice", "bob"}

@@ -166,12 +166,18 @@ def _knob_rows(rig: Rig, positions: dict[str, float]) -> list[dict[str, Any]]:
         for control in lf.volume_controls:
             users.setdefault(str(control.knob), []).append(lf.id)
     everyone = len(rig.listeners)
+    records = {p.knob_ref: p.id for p in rig.graph.preamps}
     rows = []
     for ref, pos in sorted(positions.items()):
+        if ref not in rig.graph.knob_positions:  # the gain of an input with nothing in it
+            continue
         who = users.get(ref, [])
         text = ("everyone" if everyone > 1 and len(who) == everyone else ", ".join(who)
                 or "no listener")
-        rows.append({"ref": ref, "pos": pos, "users": text, "idle": not who})
+        if ref in records:
+            text = f"records {records[ref]}" + (f"; heard by {text}" if who else "")
+        rows.append({"ref": ref, "pos": pos, "users": text,
+                     "idle": not who and ref not in records})
     return rows
 
 
