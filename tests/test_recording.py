@@ -356,3 +356,15 @@ def test_the_report_shows_each_inputs_level_diagram():
     html = build_report(rig, ReportOptions(listen=False))
     assert 'aria-label="recording level diagram of scarlett.input_1"' in html
     assert "Recording: scarlett.input_1 (channel 1)" in html
+
+
+def test_a_dynamic_mic_does_not_mind_phantom_power_and_closer_is_computed():
+    plain = simulate(rig_text("shure/sm58", "5 cm", second_mic=False))
+    powered = simulate(rig_text("shure/sm58", "5 cm", second_mic=False, phantom="[input_1]"))
+    assert not [w for w in powered.warnings if w.code == "phantom-missing"]
+    assert powered.inputs[0].average_dbfs == pytest.approx(plain.inputs[0].average_dbfs)
+    (short,) = [w for w in simulate(rig_text("shure/sm7b", "5 cm", second_mic=False)).warnings
+                if w.code == "not-enough-gain"]
+    closer = 0.05 * 10 ** (-short.data["missing_db"] / 20)  # −6 dB per doubling of distance
+    assert short.data["closer_m"] == pytest.approx(closer)
+    assert f"at {closer * 100:.1f} cm instead of 5 cm" in short.message

@@ -50,6 +50,8 @@ class VoiceAtInput:
     """One talker's voice as one input records it."""
 
     talker: str
+    distance_m: float
+    """From their lips to the microphone."""
     spl_at_mic_db: float
     """Their average speech level at the microphone, dB SPL."""
     input_dbu: float
@@ -193,7 +195,7 @@ def input_figures(graph: SignalGraph, resp: Response, positions: Mapping[str, fl
             if v_in <= REACH_FLOOR * pressures[who]:
                 continue
             average = float(units.db(v_in * fs_per_v))
-            voices.append(VoiceAtInput(who, talkers[who].spl_at_mic_db(),
+            voices.append(VoiceAtInput(who, talkers[who].distance, talkers[who].spl_at_mic_db(),
                                        float(units.db(v_in / units.dbu_to_v(0.0))),
                                        average, average + SPEECH_CREST_DB))
         source_v2 = _input_noise_v2(graph, resp, noise2, p)
@@ -299,7 +301,9 @@ def recording_findings(inputs: tuple[InputFigures, ...]) -> list[Finding]:
                                         "needed_db": f.target_gain_db, "range_db":
                                         f.gain_range_db, "missing_db": f.missing_gain_db,
                                         "best_dbfs": loudest.average_dbfs + f.gain_range_db
-                                        - f.gain_db})))
+                                        - f.gain_db, "distance_m": loudest.distance_m,
+                                        "closer_m": loudest.distance_m
+                                        * 10 ** (-f.missing_gain_db / 20)})))
         if loudest is not None and f.peak_dbfs > 0.0:
             findings.append(Finding("recording-clips", "warning", "simulate", f.id,
                                     MappingProxyType({"talker": loudest.talker,

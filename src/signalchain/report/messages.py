@@ -9,6 +9,7 @@ from signalchain import thresholds as th
 from signalchain.errors import Diagnostic
 from signalchain.findings import Finding
 from signalchain.results import Assumption, StageLimit
+from signalchain.schema.rig import MOUTH_REFERENCE_M
 
 Data = Mapping[str, Any]
 ASSUMPTION_REASON_CHARS = 110
@@ -79,9 +80,12 @@ def _impedance(d: Data) -> str:
 
 
 def _not_enough_gain(d: Data) -> str:
+    closer = (f"; at {d['closer_m'] * 100:.1f} cm instead of {d['distance_m'] * 100:g} cm "
+              "the voice would make it up" if d["closer_m"] >= MOUTH_REFERENCE_M else
+              "; speaking closer cannot make that up")
     return (f"{d['talker']} reaches only {d['best_dbfs']:.1f} dBFS at full gain: "
             f"{d['target_dbfs']:g} dBFS needs {d['needed_db']:.1f} dB of gain, "
-            f"{d['missing_db']:.1f} dB more than the preamp's {d['range_db']:g} dB")
+            f"{d['missing_db']:.1f} dB more than the preamp's {d['range_db']:g} dB" + closer)
 
 
 _LEGS = {"right": "right channel", "left": "left channel", "cold": "cold leg", "hot": "hot leg"}
