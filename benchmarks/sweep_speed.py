@@ -1,0 +1,59 @@
+"""How fast ``sweep`` simulates: listener-points per second of CPU, in-process.
+
+A knob × cable-length grid over the seed rig (examples/01, four listeners): every length is
+a new circuit (built and solved once), every knob setting an evaluation of it. Reports CPU
+time (``time.process_time``: the machine is shared), min / median / max of the repeats, and
+the same points as plain ``Rig.simulate`` calls in the same run as the baseline.
+
+Run: ``python -m benchmarks.sweep_speed [--knobs 25] [--lengths 8] [--repeat 3]``.
+The issue's target is 5,000 listener-points/s on one core for a 10,000-point sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from signalchain.demo import example_path
+from signalchain.rig import Rig
+from signalchain.sweep import parse_vary, sweep
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--knobs", type=int, default=25)
+    parser.add_argument("--lengths", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rig = Rig.from_path(example_path("01"))
+    rig.simulate()  # warm-up: imports, catalog
+    variables = [parse_vary(f"C02.length=1m..30m:{args.lengths}:log", rig),
+                 parse_vary(f"scarlett.headphones=0..1:{args.knobs}", rig)]
+    n_points = args.knobs * args.lengths
+    sweeps, plain = [], []
+    for _ in range(args.repeat):
+        t = time.process_time()
+        result = sweep(rig, variables)
+        sweeps.append(time.process_time() - t)
+        t = time.process_time()
+        for length in variables[0].values:
+            data = rig.to_dict()
+            data["connections"][1]["length"] = length
+            circuit = Rig.from_dict(data, "bench.yaml", rig.catalog)
+            for knob in variables[1].values:
+                circuit.simulate({"scarlett.headphones": float(knob)})
+        plain.append(time.process_time() - t)
+    rows = len(result.rows)
+    print(f"{n_points} points × {rows // n_points} listeners = {rows} listener-points")
+    for name, times in (("sweep", sweeps), ("simulate loop (baseline)", plain)):
+        rates = sorted(rows / t for t in times)
+        print(f"{name:26s} CPU s min/median/max {min(times):.2f} / {statistics.median(times):.2f}"
+              f" / {max(times):.2f}   listener-points/s {rates[0]:.0f} / "
+              f"{statistics.median(rates):.0f} / {rates[-1]:.0f}")
+    print(f"ratio sweep / baseline (median CPU): "
+          f"{statistics.median(sweeps) / statistics.median(plain):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""``sweep``: the rig simulated at many points; a table and a plot."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from signalchain.cli.app import app
+from signalchain.cli.common import CatalogOpt, RigArg, catalog_for, guarded, out
+
+
+@app.command()
+@guarded
+def sweep(
+    rig: RigArg,
+    vary: Annotated[list[str], typer.Option(
+        help="what varies: DEVICE.KNOB=0..1:21, C01.length=1m..30m:12[:log], "
+             "environment.ground_offset_v=1mV..1V:7:log, environment.mains_hz=50,60, "
+             "DEVICE=model1,model2; repeatable (a grid over all of them)")],
+    random: Annotated[int | None, typer.Option(help="draw N random points instead of the "
+                                               "grid")] = None,
+    seed: Annotated[int, typer.Option(help="seed of --random")] = 0,
+    listener: Annotated[list[str] | None, typer.Option(
+        help="report only this listener; repeatable")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="write the table here: .csv or .json (default: CSV on stdout)")] = None,
+    plot: Annotated[Path | None, typer.Option(help="also draw it: an .svg file")] = None,
+    metric: Annotated[str, typer.Option(help="what --plot draws: noise_spl_dba, "
+                                        "program_spl_db, peak_spl_db, hum_spl_dba, "
+                                        "clips_at_dbfs")] = "noise_spl_dba",
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out and --plot")] = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Simulate the rig at many points: every figure per listener, as a table and a plot."""
+    from signalchain.errors import Diagnostic, UsageError
+    from signalchain.io import check_output_file, write_text_atomic
+    from signalchain.rig import Rig
+    from signalchain.sweep import parse_vary, row_cells
+    from signalchain.sweep import sweep as run_sweep
+    from signalchain.sweep.plot import sweep_svg
+
+    for path, suffixes in ((out_file, (".csv", ".json")), (plot, (".svg",))):
+        if path is not None and path.suffix.lower() not in suffixes:
+            raise UsageError([Diagnostic("error", f"{path}: write {' or '.join(suffixes)}",
+                                         code="bad-option")])
+        if path is not None:
+            check_output_file(path, force=force)
+    loaded = Rig.from_path(rig, catalog_for(catalog))
+    variables = [parse_vary(v, loaded) for v in vary]
+    result = run_sweep(loaded, variables, random=random, seed=seed, listeners=listener)
+    table = [row_cells(result, r) for r in result.rows]
+    svg = (sweep_svg(result, metric, listener[0] if listener else None) if plot is not None
+           else None)
+    if out_file is not None and out_file.suffix.lower() == ".json":
+        text = json.dumps({"signalchain": 1, "rig": loaded.name, "rows": table}, indent=1)
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(table[0]) if table else ["point"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+        text = buffer.getvalue()
+    if out_file is None:
+        out.file.write(text)
+    else:
+        write_text_atomic(out_file, text + ("" if text.endswith("\n") else "\n"), force=force)
+        out.print(f"wrote {len(table)} rows ({len(set(r.point for r in result.rows))} points) "
+                  f"to {out_file}", markup=False)
+    if plot is not None and svg is not None:
+        write_text_atomic(plot, svg, force=force)
+        out.print(f"wrote {plot}", markup=False)

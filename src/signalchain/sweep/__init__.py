@@ -1,0 +1,218 @@
+"""``sweep``: many simulations of one rig at once (knobs, lengths, environment, devices).
+
+The points are a grid (every combination of the variables' values) or ``random`` draws.
+Points that share their circuit (the same lengths, environment and devices: only knobs
+differ) are grouped, so each circuit is built and solved once and every knob setting on it
+is an evaluation of the solved graph. The result is data: one :class:`SweepRow` per point
+and listener with every figure ``simulate`` reports for that listener.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from signalchain.errors import Diagnostic, UsageError
+from signalchain.sweep.vary import Variable, parse_vary
+
+if TYPE_CHECKING:
+    from signalchain.results import Evaluation, ListenerFigures
+    from signalchain.rig import Rig
+
+__all__ = ["MAX_POINTS", "SweepResult", "SweepRow", "Variable", "parse_vary", "points",
+           "sweep"]
+
+MAX_POINTS = 100_000
+"""Points one sweep may have (each is a simulation; a grid over that: use ``random``)."""
+Value = float | str
+Point = tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One listener at one point of the sweep."""
+
+    point: int
+    values: tuple[Value, ...]
+    """The variables' values at this point, in the sweep's variable order."""
+    listener: str
+    program_spl_db: float
+    peak_spl_db: float
+    noise_spl_dba: float
+    hum_spl_dba: float
+    clips_at_dbfs: float | None
+    clip_stage: str | None
+    ears: dict[str, dict[str, float]]
+    """Per ear (``left``, ``right``): each program channel's level there, dB SPL."""
+    findings: tuple[str, ...]
+    """The codes of the listener's findings at this point."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep: its variables and its rows (point by point, listener by listener)."""
+
+    variables: tuple[Variable, ...]
+    rows: tuple[SweepRow, ...]
+
+    def metric(self, name: str, listener: str) -> list[tuple[tuple[Value, ...], float]]:
+        """``(values, figure)`` of one listener, point by point (``name``: a row field)."""
+        out = []
+        for row in self.rows:
+            if row.listener == listener:
+                v = getattr(row, name)
+                out.append((row.values, math.nan if v is None else float(v)))
+        return out
+
+
+def points(variables: Sequence[Variable], random: int | None = None, seed: int = 0
+           ) -> list[Point]:
+    """Every combination of the values, or ``random`` points drawn from them.
+
+    Random draws are uniform over a numeric range (log-uniform for ``:log``), over the
+    listed values otherwise; the same seed gives the same points.
+
+    Raises
+    ------
+    UsageError
+        For more than :data:`MAX_POINTS` points.
+    """
+    if random is not None:
+        if not 1 <= random <= MAX_POINTS:
+            raise UsageError([Diagnostic("error", f"--random {random}: 1 to {MAX_POINTS} "
+                                         "points", code="bad-option")])
+        rng = np.random.default_rng(seed)
+        columns: list[list[Value]] = []
+        for var in variables:
+            if var.ranged:
+                nums = [float(x) for x in var.values]
+                lo, hi = min(nums), max(nums)
+                draw = (np.exp(rng.uniform(math.log(lo), math.log(hi), random)) if var.log
+                        else rng.uniform(lo, hi, random))
+                columns.append([float(x) for x in draw])
+            else:
+                columns.append([var.values[int(i)]
+                                for i in rng.integers(len(var.values), size=random)])
+        return [tuple(col[i] for col in columns) for i in range(random)]
+    count = math.prod(len(v.values) for v in variables)
+    if count > MAX_POINTS:
+        raise UsageError([Diagnostic(
+            "error", f"the grid has {count} points; a sweep takes at most {MAX_POINTS}",
+            hint="use fewer values, or --random N to draw N points", code="too-many-points")])
+    return list(itertools.product(*(v.values for v in variables)))
+
+
+def _structure(variables: Sequence[Variable], point: Point) -> tuple[Value, ...]:
+    return tuple(v for var, v in zip(variables, point, strict=True) if var.structural)
+
+
+def _circuit(rig: Rig, variables: Sequence[Variable], point: Point) -> Rig:
+    """The rig with this point's lengths, environment and devices."""
+    data = rig.to_dict()
+    for var, value in zip(variables, point, strict=True):
+        if var.kind == "length":
+            index = int(var.target[1:].partition(".")[0]) - 1
+            data["connections"][index] = {**data["connections"][index],
+                                          "length": f"{value} m"}
+        elif var.kind == "environment":
+            key = var.target.partition(".")[2]
+            data.setdefault("environment", {})[key] = (int(value) if key == "mains_hz"
+                                                       else f"{value} V")
+        elif var.kind == "device":
+            old = data["devices"][var.target]
+            keep = {k: old[k] for k in ("knobs", "settings", "outlet", "name")
+                    if isinstance(old, dict) and k in old}
+            data["devices"][var.target] = {"model": value, **keep} if keep else value
+    from signalchain.rig import Rig
+
+    return Rig.from_dict(data, rig.doc.filename, rig.catalog)
+
+
+def _knobs(rig: Rig, variables: Sequence[Variable], point: Point) -> dict[str, float]:
+    known = rig.knobs
+    return {var.target: float(v) for var, v in zip(variables, point, strict=True)
+            if var.kind == "knob" and var.target in known}
+
+
+def _rows(index: int, point: Point, ev: Evaluation, listeners: Sequence[str] | None
+          ) -> Iterator[SweepRow]:
+    for lf in ev.listeners:
+        if listeners and lf.id not in listeners:
+            continue
+        yield _row(index, point, lf)
+
+
+def _row(index: int, point: Point, lf: ListenerFigures) -> SweepRow:
+    ears = {side: {c.channel: c.spl_db for c in ear.program if not c.crosstalk}
+            for side, ear in lf.ears.items()}
+    return SweepRow(index, point, lf.id, lf.program_spl_db, lf.peak_spl_db, lf.noise_spl_dba,
+                    lf.hum_spl_dba, lf.clips_at_dbfs, lf.clip_stage, ears,
+                    tuple(w.code for w in lf.warnings))
+
+
+def sweep(rig: Rig, variables: Sequence[Variable], *, random: int | None = None,
+          seed: int = 0, listeners: Sequence[str] | None = None) -> SweepResult:
+    """Simulate the rig at every point of the variables' grid (or ``random`` points).
+
+    Parameters
+    ----------
+    rig : Rig
+        The rig (its own knob positions are the starting point).
+    variables : sequence of Variable
+        What varies (:func:`~signalchain.sweep.vary.parse_vary`).
+    random : int, optional
+        Draw this many points instead of the full grid.
+    seed : int
+        Seed of the random draws.
+    listeners : sequence of str, optional
+        Report only these listeners.
+
+    Raises
+    ------
+    RigError
+        If a point's circuit cannot be built (a swapped device whose ports do not fit).
+    """
+    if listeners:
+        unknown = [w for w in listeners if w not in rig.listeners]
+        if unknown:
+            raise UsageError([Diagnostic("error", f"no listener {unknown[0]!r}", hint=(
+                "the rig's listeners: " + ", ".join(rig.listeners)), code="bad-listener")])
+    pts = points(variables, random, seed)
+    groups: dict[tuple[Value, ...], list[int]] = {}
+    for i, p in enumerate(pts):
+        groups.setdefault(_structure(variables, p), []).append(i)
+    rows: list[SweepRow] = []
+    for indices in groups.values():
+        circuit = (_circuit(rig, variables, pts[indices[0]])
+                   if any(v.structural for v in variables) else rig)
+        for i in indices:
+            ev = circuit.simulate(_knobs(circuit, variables, pts[i]))
+            rows.extend(_rows(i, pts[i], ev, listeners))
+    rows.sort(key=lambda r: r.point)
+    return SweepResult(tuple(variables), tuple(rows))
+
+
+def row_cells(result: SweepResult, row: SweepRow) -> dict[str, Any]:
+    """One row as flat cells (the CSV's columns)."""
+    cells: dict[str, Any] = {"point": row.point}
+    for var, value in zip(result.variables, row.values, strict=True):
+        cells[var.target + (f" ({var.unit})" if var.unit else "")] = value
+    cells.update({
+        "listener": row.listener, "program_spl_db": _num(row.program_spl_db),
+        "peak_spl_db": _num(row.peak_spl_db), "noise_spl_dba": _num(row.noise_spl_dba),
+        "hum_spl_dba": _num(row.hum_spl_dba), "clips_at_dbfs": _num(row.clips_at_dbfs),
+        "clip_stage": row.clip_stage or ""})
+    for side in ("left", "right"):
+        for channel in ("L", "R"):
+            cells[f"{side}_{channel}_spl_db"] = _num(row.ears.get(side, {}).get(channel))
+    cells["findings"] = " ".join(row.findings)
+    return cells
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 3)

@@ -1,0 +1,144 @@
+"""``sweep``: a grid of simulations, checked point by point against simulate and by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import pytest
+
+import signalchain as sc
+from signalchain.sweep import parse_vary, points, row_cells, sweep
+from tests.conftest import EXAMPLES
+from tests.rigkit import NOISE, in_port, out_port, rig
+
+SEED = EXAMPLES / "01-headphone-out-to-splitter.yaml"
+
+
+def run(*args: str):
+    from typer.testing import CliRunner
+
+    from signalchain.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def _hum_rig() -> sc.Rig:
+    """The common-impedance rig of test_simulate: earthed amp, unbalanced TS link."""
+    amp_out = {"hp": {"connector": "trs-6.35", "direction": "out", "signal": "stereo",
+                      "feeds": {"left": "L", "right": "R"}, "gain_db": 0, "z_out_ohm": 1,
+                      "max_v_rms": 5, "noise": NOISE}}
+    doc = rig({"out": out_port("impedance", "L")}, {"in": in_port("ts", "L", cmrr_db=60)},
+              [{"cable": "ts-cable", "length": 2.0, "ends": ["src.out", "dst.in"]},
+               {"plug": "bob", "into": "dst.hp"}],
+              dst_power="mains-earthed", computer="generic/desktop",
+              listeners={"bob": "sennheiser/hd-600"}, amp_outs=amp_out)
+    return sc.Rig.from_dict(doc, "hum.yaml")
+
+
+def test_a_knob_sweep_is_simulate_at_each_knob():
+    seed = sc.Rig.from_path(SEED)
+    var = parse_vary("scarlett.headphones=0.1..1:10", seed)
+    result = sweep(seed, [var])
+    assert len(result.rows) == 10 * 4
+    for row in result.rows:
+        lf = seed.simulate({"scarlett.headphones": float(row.values[0])}).listener(row.listener)
+        assert row.program_spl_db == lf.program_spl_db
+        assert row.noise_spl_dba == lf.noise_spl_dba and row.hum_spl_dba == lf.hum_spl_dba
+        assert row.findings == tuple(w.code for w in lf.warnings)
+
+
+def test_a_hum_vs_length_sweep_follows_the_common_impedance_formula():
+    """Hand model (electrical.md §2): V_hum = V_g·R_common/R_loop, R_common = 4 × 10 mΩ
+    (lugs and contacts) + r·L of the TS cable's shield, R_loop = R_common + two protective
+    earths (0.5 Ω each) + the USB ground (wire ∥ shield, with contacts)."""
+    hum_rig = _hum_rig()
+    result = sweep(hum_rig, [parse_vary("C02.length=1m..32m:6:log", hum_rig)])
+    usb = 1 / (1 / (0.04 + 0.213) + 1 / (0.04 + 0.05))
+    fixed = 0.5 + 0.5 + usb
+
+    def hand_db(length_m: float) -> float:
+        common = 0.04 + 0.03 * length_m
+        return 20 * math.log10(common / (fixed + common))
+
+    rows = [r for r in result.rows if r.listener == "bob"]
+    offset = rows[0].hum_spl_dba - hand_db(float(rows[0].values[0]))
+    for row in rows:
+        assert row.hum_spl_dba - offset == pytest.approx(hand_db(float(row.values[0])), abs=0.3)
+
+
+def test_a_grid_over_a_length_a_knob_and_a_device_swap():
+    seed = sc.Rig.from_path(SEED)
+    variables = [parse_vary(v, seed) for v in (
+        "C02.length=1m,10m", "hm4.out1=40%,80%", "hm4=mackie/hm-4,behringer/ha400")]
+    result = sweep(seed, variables, listeners=["alice"])
+    assert len(result.rows) == 8 and {r.listener for r in result.rows} == {"alice"}
+    by_point = {r.values: r for r in result.rows}
+    quiet, loud = by_point[(1.0, 0.4, "mackie/hm-4")], by_point[(1.0, 0.8, "mackie/hm-4")]
+    assert loud.program_spl_db > quiet.program_spl_db
+    data = seed.to_dict()
+    data["connections"][1]["length"] = 10.0
+    data["devices"]["hm4"] = {**data["devices"]["hm4"], "model": "behringer/ha400"}
+    swapped = sc.Rig.from_dict(data, "swapped.yaml").simulate({"hm4.out1": 0.4})
+    assert by_point[(10.0, 0.4, "behringer/ha400")].program_spl_db == pytest.approx(
+        swapped.listener("alice").program_spl_db)
+
+
+def test_random_points_are_drawn_inside_the_ranges_and_repeat_with_the_seed():
+    seed = sc.Rig.from_path(SEED)
+    var = parse_vary("C02.length=1m..30m:2:log", seed)
+    a, b = points([var], random=50, seed=3), points([var], random=50, seed=3)
+    assert a == b and all(1.0 <= p[0] <= 30.0 for p in a) and len(set(a)) == 50
+
+
+@pytest.mark.parametrize(("expr", "message"), [
+    ("scarlett.phones=0..1:3", "no knob 'scarlett.phones'"),
+    ("C09.length=1m..2m:3", "the rig has no cable C09"),
+    ("C03.length=1m..2m:3", "the rig has no cable C03"),  # C03 is a plug, not a cable
+    ("scarlett.headphones=0..2:3", "must be between 0 and 1"),
+    ("hm4=mackie/hm-5", "unknown catalog device 'mackie/hm-5'"),
+    ("environment.mains_hz=55", "50 or 60 Hz"),
+    ("scarlett.headphones", "expected TARGET=VALUES"),
+    ("C02.length=1m..30m:0", "0 values"),
+    ("C02.length=0..30m:5:log", "above 0"),
+])
+def test_bad_vary_expressions_are_clear_usage_errors(expr, message):
+    from signalchain.errors import UsageError
+
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_vary(expr, sc.Rig.from_path(SEED))
+
+
+def test_too_many_points_is_refused_with_the_fix():
+    from signalchain.errors import UsageError
+
+    seed = sc.Rig.from_path(SEED)
+    variables = [parse_vary(f"hm4.out{i}=0..1:21", seed) for i in (1, 2, 3, 4)]
+    with pytest.raises(UsageError, match="194481 points") as info:
+        points(variables)
+    assert "--random" in info.value.diagnostics[0].hint
+
+
+def test_the_cli_writes_the_table_and_the_plot(tmp_path):
+    table, plot = tmp_path / "s.csv", tmp_path / "s.svg"
+    res = run("sweep", str(SEED), "--vary", "scarlett.headphones=0.2..1:5", "--listener",
+              "bob", "--out", str(table), "--plot", str(plot))
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(table.read_text())))
+    assert len(rows) == 5 and rows[0]["listener"] == "bob"
+    assert float(rows[-1]["scarlett.headphones"]) == 1.0
+    assert "<svg" in plot.read_text() and "hiss (dBA)" in plot.read_text()
+    again = run("sweep", str(SEED), "--vary", "scarlett.headphones=0.2..1:5", "--out",
+                str(table))
+    assert again.exit_code == 1 and "--force" in again.output
+    bad = run("sweep", str(SEED), "--vary", "nope=1")
+    assert bad.exit_code == 2 and "nope" in bad.output
+
+
+def test_rows_flatten_every_figure():
+    seed = sc.Rig.from_path(SEED)
+    result = sweep(seed, [parse_vary("hm4.out2=0.5", seed)], listeners=["bob"])
+    cells = row_cells(result, result.rows[0])
+    assert list(cells)[:3] == ["point", "hm4.out2", "listener"]
+    assert cells["left_L_spl_db"] is not None and cells["left_R_spl_db"] is None
