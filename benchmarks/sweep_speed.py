@@ -17,7 +17,7 @@ import time
 
 from signalchain.demo import example_path
 from signalchain.rig import Rig
-from signalchain.sweep import parse_vary, sweep
+from signalchain.sweep import Variable, parse_vary, sweep
 
 
 def main() -> None:
@@ -53,6 +53,29 @@ def main() -> None:
               f"{statistics.median(rates):.0f} / {rates[-1]:.0f}")
     print(f"ratio sweep / baseline (median CPU): "
           f"{statistics.median(sweeps) / statistics.median(plain):.2f}")
+    _processes(rig, variables, rows, args.repeat)
+
+
+def _processes(rig: Rig, variables: list[Variable], rows: int, repeat: int) -> None:
+    """Wall time in-process vs 2 local processes (their CPU is not this process's)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    walls: dict[str, list[float]] = {"in-process": [], "--workers 2": []}
+    for _ in range(repeat):
+        t = time.perf_counter()
+        sweep(rig, variables)
+        walls["in-process"].append(time.perf_counter() - t)
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            # the workers' start-up (imports, catalog) is not the sweep's
+            sweep(rig, [variables[1]], executor=pool, chunk_points=1)
+            t = time.perf_counter()
+            sweep(rig, variables, executor=pool)
+            walls["--workers 2"].append(time.perf_counter() - t)
+    for name, times in walls.items():
+        print(f"{name:26s} wall s min/median/max {min(times):.2f} / "
+              f"{statistics.median(times):.2f} / {max(times):.2f}   listener-points/s "
+              f"{rows / statistics.median(times):.0f} (wall, median)")
 
 
 if __name__ == "__main__":

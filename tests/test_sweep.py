@@ -142,3 +142,21 @@ def test_rows_flatten_every_figure():
     cells = row_cells(result, result.rows[0])
     assert list(cells)[:3] == ["point", "hm4.out2", "listener"]
     assert cells["left_L_spl_db"] is not None and cells["left_R_spl_db"] is None
+
+
+def test_local_processes_give_the_same_rows_as_in_process():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    seed = sc.Rig.from_path(SEED)
+    variables = [parse_vary("C02.length=1m,20m", seed),
+                 parse_vary("scarlett.headphones=0..1:9", seed)]
+    here = sweep(seed, variables)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        there = sweep(seed, variables, executor=pool, chunk_points=4)
+    assert here.rows == there.rows  # bit for bit: the same arithmetic on the same inputs
+    # the CLI's --workers gives the same table
+    table = run("sweep", str(SEED), "--vary", "scarlett.headphones=0..1:5", "--workers", "2")
+    assert table.exit_code == 0, table.output
+    assert table.output == run("sweep", str(SEED), "--vary", "scarlett.headphones=0..1:5"
+                               ).output

@@ -242,6 +242,14 @@ def _about_idle_recording(graph: SignalGraph, name: str, path: str) -> bool:
 
 
 def _stage_assumptions(graph: SignalGraph, devices: list[str]) -> list[Assumption]:
+    key = ("assumptions", tuple(devices))
+    if key not in graph.memo:
+        graph.memo[key] = _assumptions_of(graph, devices)
+    out: list[Assumption] = graph.memo[key]
+    return out
+
+
+def _assumptions_of(graph: SignalGraph, devices: list[str]) -> list[Assumption]:
     out: list[Assumption] = []
     for name in devices:
         dev = graph.built.devices[name]

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from signalchain.cli.app import app
-from signalchain.cli.common import CatalogOpt, RigArg, catalog_for, guarded, out
+from signalchain.cli.common import CatalogOpt, RigArg, catalog_for, finite_option, guarded, out
 
 
 @app.command()
@@ -33,6 +33,8 @@ def sweep(
     metric: Annotated[str, typer.Option(help="what --plot draws: noise_spl_dba, "
                                         "program_spl_db, peak_spl_db, hum_spl_dba, "
                                         "clips_at_dbfs")] = "noise_spl_dba",
+    workers: Annotated[int, typer.Option(help="run on this many local processes (1: in this "
+                                         "one)")] = 1,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out and --plot")] = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -50,9 +52,20 @@ def sweep(
                                          code="bad-option")])
         if path is not None:
             check_output_file(path, force=force)
+    finite_option("--workers", float(workers), 1, 64)
     loaded = Rig.from_path(rig, catalog_for(catalog))
     variables = [parse_vary(v, loaded) for v in vary]
-    result = run_sweep(loaded, variables, random=random, seed=seed, listeners=listener)
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: a fresh interpreter per worker, whatever threads this process has
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")
+                                 ) as pool:
+            result = run_sweep(loaded, variables, random=random, seed=seed,
+                               listeners=listener, executor=pool)
+    else:
+        result = run_sweep(loaded, variables, random=random, seed=seed, listeners=listener)
     table = [row_cells(result, r) for r in result.rows]
     svg = (sweep_svg(result, metric, listener[0] if listener else None) if plot is not None
            else None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -147,6 +148,9 @@ class SignalGraph:
     """(n_drive, n_talkers) 1 where a microphone's column picks up that talker (per Pa)."""
     preamps: tuple[Preamp, ...] = ()
     """Every interface input that records, with its preamp."""
+    memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Results that do not depend on the knobs, kept for the next evaluation (thread-safe:
+    an entry is only ever replaced by an equal one)."""
 
     def input_scale(self, positions: Mapping[str, float]) -> FloatArray:
         """Per input sense: 1, or a preamp's full-scale units per volt at its gain knob."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["MAX_POINTS", "SweepResult", "SweepRow", "Variable", "parse_vary", "points",
            "sweep"]
 
+CHUNK_POINTS = 256
+"""Points per task sent to an executor: enough that scheduling costs little next to them."""
 MAX_POINTS = 100_000
 """Points one sweep may have (each is a simulation; a grid over that: use ``random``)."""
 Value = float | str
@@ -155,8 +158,31 @@ def _row(index: int, point: Point, lf: ListenerFigures) -> SweepRow:
                     tuple(w.code for w in lf.warnings))
 
 
+def _run_chunk(rig: Rig, variables: Sequence[Variable], chunk: Sequence[tuple[int, Point]],
+               listeners: Sequence[str] | None) -> list[SweepRow]:
+    """Simulate a run of points that share one circuit (a task for an executor)."""
+    circuit = (_circuit(rig, variables, chunk[0][1])
+               if any(v.structural for v in variables) else rig)
+    rows: list[SweepRow] = []
+    for i, point in chunk:
+        ev = circuit.simulate(_knobs(circuit, variables, point))
+        rows.extend(_rows(i, point, ev, listeners))
+    return rows
+
+
+def _chunks(variables: Sequence[Variable], pts: Sequence[Point], size: int
+            ) -> list[list[tuple[int, Point]]]:
+    """The points grouped by circuit, each group cut into runs of at most ``size``."""
+    groups: dict[tuple[Value, ...], list[tuple[int, Point]]] = {}
+    for i, p in enumerate(pts):
+        groups.setdefault(_structure(variables, p), []).append((i, p))
+    return [group[k:k + size] for group in groups.values()
+            for k in range(0, len(group), size)]
+
+
 def sweep(rig: Rig, variables: Sequence[Variable], *, random: int | None = None,
-          seed: int = 0, listeners: Sequence[str] | None = None) -> SweepResult:
+          seed: int = 0, listeners: Sequence[str] | None = None,
+          executor: Executor | None = None, chunk_points: int = CHUNK_POINTS) -> SweepResult:
     """Simulate the rig at every point of the variables' grid (or ``random`` points).
 
     Parameters
@@ -171,6 +197,11 @@ def sweep(rig: Rig, variables: Sequence[Variable], *, random: int | None = None,
         Seed of the random draws.
     listeners : sequence of str, optional
         Report only these listeners.
+    executor : concurrent.futures.Executor, optional
+        Where to run the work: None runs it here; a ``ProcessPoolExecutor`` on local
+        processes; ``dask.distributed.Client(...).get_executor()`` on a Dask cluster. The
+        points go out in runs of ``chunk_points`` that share one circuit, and the rows are
+        the same whatever runs them.
 
     Raises
     ------
@@ -183,16 +214,17 @@ def sweep(rig: Rig, variables: Sequence[Variable], *, random: int | None = None,
             raise UsageError([Diagnostic("error", f"no listener {unknown[0]!r}", hint=(
                 "the rig's listeners: " + ", ".join(rig.listeners)), code="bad-listener")])
     pts = points(variables, random, seed)
-    groups: dict[tuple[Value, ...], list[int]] = {}
-    for i, p in enumerate(pts):
-        groups.setdefault(_structure(variables, p), []).append(i)
+    names = tuple(listeners) if listeners else None
     rows: list[SweepRow] = []
-    for indices in groups.values():
-        circuit = (_circuit(rig, variables, pts[indices[0]])
-                   if any(v.structural for v in variables) else rig)
-        for i in indices:
-            ev = circuit.simulate(_knobs(circuit, variables, pts[i]))
-            rows.extend(_rows(i, pts[i], ev, listeners))
+    if executor is None:
+        # one run per circuit here: splitting it would only solve the circuit again
+        for chunk in _chunks(variables, pts, len(pts) or 1):
+            rows.extend(_run_chunk(rig, variables, chunk, names))
+    else:
+        futures = [executor.submit(_run_chunk, rig, tuple(variables), chunk, names)
+                   for chunk in _chunks(variables, pts, max(1, chunk_points))]
+        for future in futures:
+            rows.extend(future.result())
     rows.sort(key=lambda r: r.point)
     return SweepResult(tuple(variables), tuple(rows))
 
