@@ -160,3 +160,28 @@ def test_local_processes_give_the_same_rows_as_in_process():
     assert table.exit_code == 0, table.output
     assert table.output == run("sweep", str(SEED), "--vary", "scarlett.headphones=0..1:5"
                                ).output
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_a_dask_cluster_gives_the_same_rows(processes):
+    distributed = pytest.importorskip("distributed")
+
+    seed = sc.Rig.from_path(SEED)
+    variables = [parse_vary("C02.length=1m,20m", seed),
+                 parse_vary("scarlett.headphones=0..1:5", seed)]
+    here = sweep(seed, variables)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=processes,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        there = sweep(seed, variables, executor=client.get_executor(), chunk_points=3)
+    assert here.rows == there.rows
+
+
+def test_the_cli_runs_on_dask_and_refuses_a_bad_scheduler():
+    pytest.importorskip("distributed")
+    args = ("sweep", str(SEED), "--vary", "scarlett.headphones=0..1:3", "--listener", "bob")
+    here, there = run(*args), run(*args, "--dask", "--workers", "2")
+    assert there.exit_code == 0, there.output
+    assert there.output == here.output
+    bad = run(*args, "--scheduler", "http://x; rm -rf /")
+    assert bad.exit_code == 2 and "not a Dask scheduler address" in bad.output

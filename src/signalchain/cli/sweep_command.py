@@ -5,13 +5,45 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from signalchain.cli.app import app
 from signalchain.cli.common import CatalogOpt, RigArg, catalog_for, finite_option, guarded, out
+
+if TYPE_CHECKING:
+    from signalchain.rig import Rig
+    from signalchain.sweep import SweepResult, Variable
+
+
+def _on_dask(rig: Rig, variables: list[Variable], workers: int, scheduler: str | None,
+             **options: Any) -> SweepResult:
+    """The sweep on a Dask cluster: a LocalCluster, or the one at ``scheduler``."""
+    from signalchain.errors import Diagnostic, UsageError
+    from signalchain.extras import require
+    from signalchain.sweep import sweep as run_sweep
+
+    distributed = require("distributed", "scale")
+    if scheduler is not None and not re.fullmatch(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]{1,200}",
+                                                  scheduler):
+        raise UsageError([Diagnostic("error", f"--scheduler {scheduler[:80]!r} is not a Dask "
+                                     "scheduler address", hint="e.g. tcp://10.0.0.5:8786",
+                                     code="bad-option")])
+    if scheduler is not None:
+        try:
+            client = distributed.Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise UsageError([Diagnostic("error", f"cannot reach the Dask scheduler at "
+                                         f"{scheduler}: {exc}", code="bad-option")]) from None
+        with client:
+            return run_sweep(rig, variables, executor=client.get_executor(), **options)
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        return run_sweep(rig, variables, executor=client.get_executor(), **options)
 
 
 @app.command()
@@ -35,6 +67,11 @@ def sweep(
                                         "clips_at_dbfs")] = "noise_spl_dba",
     workers: Annotated[int, typer.Option(help="run on this many local processes (1: in this "
                                          "one)")] = 1,
+    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of "
+                                       "--workers processes (the 'scale' extra)")] = False,
+    scheduler: Annotated[str | None, typer.Option(
+        help="run on an existing Dask cluster: its scheduler's address, "
+             "tcp://HOST:8786 (the 'scale' extra)")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out and --plot")] = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -55,7 +92,10 @@ def sweep(
     finite_option("--workers", float(workers), 1, 64)
     loaded = Rig.from_path(rig, catalog_for(catalog))
     variables = [parse_vary(v, loaded) for v in vary]
-    if workers > 1:
+    if dask or scheduler is not None:
+        result = _on_dask(loaded, variables, workers, scheduler, random=random, seed=seed,
+                          listeners=listener)
+    elif workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
