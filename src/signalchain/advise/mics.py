@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from signalchain import units
 from signalchain.advise.model import Skipped
+from signalchain.schema.device import DeviceSpec
 from signalchain.schema.rig import RigSpec
 from signalchain.wiring.resolve import ResolvedDevice
 
@@ -23,11 +24,11 @@ MIC_CABLE_M = 3.0
 BOOSTER_CABLE_M = 0.5
 
 
-def is_mic_booster(dev: ResolvedDevice) -> bool:
+def is_mic_booster(dev: ResolvedDevice | DeviceSpec) -> bool:
     """An ``amp`` whose inputs are all XLR: it boosts a microphone, it drives no headphones."""
-    inputs = [p for p in dev.spec.ports.values() if p.direction == "in" and p.senses]
-    return dev.spec.kind == "amp" and bool(inputs) and all(p.connector == "xlr-3"
-                                                           for p in inputs)
+    spec = dev if isinstance(dev, DeviceSpec) else dev.spec
+    inputs = [p for p in spec.ports.values() if p.direction == "in" and p.senses]
+    return spec.kind == "amp" and bool(inputs) and all(p.connector == "xlr-3" for p in inputs)
 
 
 def _port(dev: ResolvedDevice, direction: str) -> str | None:

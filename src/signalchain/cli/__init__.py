@@ -17,6 +17,7 @@ from signalchain.cli import (  # noqa: F401
     rendering,
     report_command,
     serve_command,
+    shop_command,
     sweep_command,
 )
 from signalchain.cli.app import app, catalog_app
