@@ -25,6 +25,8 @@ def main() -> None:
     parser.add_argument("--knobs", type=int, default=25)
     parser.add_argument("--lengths", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dask", action="store_true", help="also on a Dask LocalCluster of "
+                        "2 processes, and its per-task overhead")
     args = parser.parse_args()
     rig = Rig.from_path(example_path("01"))
     rig.simulate()  # warm-up: imports, catalog
@@ -54,6 +56,32 @@ def main() -> None:
     print(f"ratio sweep / baseline (median CPU): "
           f"{statistics.median(sweeps) / statistics.median(plain):.2f}")
     _processes(rig, variables, rows, args.repeat)
+    if args.dask:
+        _dask(rig, variables, rows, args.repeat)
+
+
+def _dask(rig: Rig, variables: list[Variable], rows: int, repeat: int) -> None:
+    """Wall time on a Dask LocalCluster (2 processes), and what one task costs it."""
+    import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        pool = client.get_executor()
+        sweep(rig, [variables[1]], executor=pool, chunk_points=1)  # warm the workers
+        walls = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            sweep(rig, variables, executor=pool)
+            walls.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        for f in [pool.submit(int, i) for i in range(400)]:
+            f.result()
+        per_task = (time.perf_counter() - t) / 400
+    print(f"{'Dask, 2 processes':26s} wall s min/median/max {min(walls):.2f} / "
+          f"{statistics.median(walls):.2f} / {max(walls):.2f}   listener-points/s "
+          f"{rows / statistics.median(walls):.0f} (wall, median)")
+    print(f"Dask per-task overhead (400 empty tasks): {per_task * 1e3:.2f} ms")
 
 
 def _processes(rig: Rig, variables: list[Variable], rows: int, repeat: int) -> None:
