@@ -185,3 +185,16 @@ def test_the_cli_runs_on_dask_and_refuses_a_bad_scheduler():
     assert there.output == here.output
     bad = run(*args, "--scheduler", "http://x; rm -rf /")
     assert bad.exit_code == 2 and "not a Dask scheduler address" in bad.output
+
+
+def test_a_swap_that_does_not_fit_the_wiring_names_the_point():
+    from signalchain.errors import RigError, UsageError
+
+    seed = sc.Rig.from_path(SEED)
+    with pytest.raises(UsageError, match="generic/laptop is not an amp, as hm4 is"):
+        parse_vary("hm4=mackie/hm-4,generic/laptop", seed)
+    with pytest.raises(RigError) as info:
+        sweep(seed, [parse_vary("hm4=mackie/hm-4,jds-labs/atom-amp", seed)])
+    first = info.value.diagnostics[0]
+    assert "hm4=jds-labs/atom-amp cannot be built" in first.message and "shop" in first.hint
+    assert "has no port" in info.value.diagnostics[1].message

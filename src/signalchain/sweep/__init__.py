@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from signalchain.errors import Diagnostic, UsageError
+from signalchain.errors import Diagnostic, RigError, UsageError
 from signalchain.sweep.vary import Variable, parse_vary
 
 if TYPE_CHECKING:
@@ -130,6 +130,9 @@ def _circuit(rig: Rig, variables: Sequence[Variable], point: Point) -> Rig:
             old = data["devices"][var.target]
             keep = {k: old[k] for k in ("knobs", "settings", "outlet", "name")
                     if isinstance(old, dict) and k in old}
+            new = rig.catalog.device(str(value))
+            if "knobs" in keep and new is not None:  # the knobs the new model has too
+                keep["knobs"] = {k: v for k, v in keep["knobs"].items() if k in new.knobs}
             data["devices"][var.target] = {"model": value, **keep} if keep else value
     from signalchain.rig import Rig
 
@@ -161,8 +164,18 @@ def _row(index: int, point: Point, lf: ListenerFigures) -> SweepRow:
 def _run_chunk(rig: Rig, variables: Sequence[Variable], chunk: Sequence[tuple[int, Point]],
                listeners: Sequence[str] | None) -> list[SweepRow]:
     """Simulate a run of points that share one circuit (a task for an executor)."""
-    circuit = (_circuit(rig, variables, chunk[0][1])
-               if any(v.structural for v in variables) else rig)
+    try:
+        circuit = (_circuit(rig, variables, chunk[0][1])
+                   if any(v.structural for v in variables) else rig)
+        circuit.graph  # noqa: B018 -- a swap that does not fit fails here, not mid-way
+    except RigError as exc:
+        where = ", ".join(f"{v.target}={x}" for v, x in zip(variables, chunk[0][1],
+                                                            strict=True) if v.structural)
+        raise RigError([Diagnostic(
+            "error", f"the sweep's circuit at {where} cannot be built (the rig's wiring "
+            "does not fit it):", hint="leave that value out; 'signalchain shop' rewires "
+            "each candidate as advise would", code="sweep-point"), *exc.diagnostics]
+        ) from None
     rows: list[SweepRow] = []
     for i, point in chunk:
         ev = circuit.simulate(_knobs(circuit, variables, point))

@@ -93,6 +93,8 @@ def _numbers(expr: str, text: str, parse: Callable[[object], float], low: float,
             if not parts or len(parts) > MAX_VALUES:
                 raise _bad(expr, "no values" if not parts else f"more than {MAX_VALUES} values")
             values = tuple(parse(p.strip()) for p in parts)
+    except UsageError:
+        raise
     except ValueError as exc:
         raise _bad(expr, str(exc)) from None
     for v in values:
@@ -151,4 +153,9 @@ def parse_vary(expr: str, rig: Rig) -> Variable:
     if not ids or unknown or len(ids) > MAX_VALUES:
         raise _bad(expr, f"unknown catalog device {unknown[0]!r}" if unknown else
                    "list one or more catalog ids", "signalchain catalog list shows the ids")
+    kind = rig.resolved.devices[target].spec.kind
+    other = [i for i in ids if (spec := rig.catalog.device(i)) is not None and spec.kind != kind]
+    if other:
+        raise _bad(expr, f"{other[0]} is not a{'n' if kind[0] in 'aeiou' else ''} {kind}, "
+                   f"as {target} is", f"signalchain catalog list --kind {kind} lists them")
     return Variable(target, "device", ids, "")
