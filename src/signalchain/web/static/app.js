@@ -285,7 +285,8 @@ async function downloadBom() {
 function openFile(input) {
   const file = input.files[0];
   if (!file) return;
-  if (file.size > 200000) { alert("A rig file is at most 200 kB."); return; }
+  const most = Number(document.getElementById("rig").maxLength) || 65536;
+  if (file.size > most) { alert("A rig file is at most " + Math.round(most / 1024) + " KiB."); return; }
   file.text().then((text) => {
     $("#rig").value = text;
     htmx.ajax("POST", "/ui/open", { source: "#yaml-form", target: "#rigview" });
