@@ -9,7 +9,8 @@ import math
 import pytest
 
 import signalchain as sc
-from signalchain.sweep import parse_vary, points, row_cells, sweep
+from signalchain.report.sweep import row_cells
+from signalchain.sweep import parse_vary, points, sweep
 from tests.conftest import EXAMPLES
 from tests.rigkit import NOISE, in_port, out_port, rig
 
@@ -90,6 +91,11 @@ def test_random_points_are_drawn_inside_the_ranges_and_repeat_with_the_seed():
     var = parse_vary("C02.length=1m..30m:2:log", seed)
     a, b = points([var], random=50, seed=3), points([var], random=50, seed=3)
     assert a == b and all(1.0 <= p[0] <= 30.0 for p in a) and len(set(a)) == 50
+    from signalchain.errors import UsageError
+
+    for seed_value in (-1, 2**63):
+        with pytest.raises(UsageError, match="give a whole number from 0"):
+            points([var], random=5, seed=seed_value)
 
 
 @pytest.mark.parametrize(("expr", "message"), [

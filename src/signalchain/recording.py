@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -263,8 +264,6 @@ def monitor_latency_ms(graph: SignalGraph) -> tuple[float, int] | None:
 def latency_findings(graph: SignalGraph, voices: Mapping[str, tuple[VoiceAtEar, ...]]
                      ) -> dict[str, Finding]:
     """``monitor-latency`` for each talker who hears their own voice late, by listener."""
-    from types import MappingProxyType
-
     found = monitor_latency_ms(graph)
     if found is None or found[0] <= MONITOR_LATENCY_MS:
         return {}
@@ -289,8 +288,6 @@ def monitored_voices(voices: tuple[VoiceAtEar, ...]) -> tuple[VoiceAtEar, ...]:
 
 def recording_findings(inputs: tuple[InputFigures, ...]) -> list[Finding]:
     """``not-enough-gain``, ``recording-clips``, ``phantom-missing`` for each input."""
-    from types import MappingProxyType
-
     findings = []
     for f in inputs:
         loudest = max(f.voices, key=lambda v: v.average_dbfs, default=None)

@@ -78,8 +78,9 @@ def sweep(
     """Simulate the rig at many points: every figure per listener, as a table and a plot."""
     from signalchain.errors import Diagnostic, UsageError
     from signalchain.io import check_output_file, write_text_atomic
+    from signalchain.report.sweep import row_cells
     from signalchain.rig import Rig
-    from signalchain.sweep import parse_vary, row_cells
+    from signalchain.sweep import parse_vary
     from signalchain.sweep import sweep as run_sweep
     from signalchain.sweep.plot import sweep_svg
 

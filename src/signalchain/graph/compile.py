@@ -24,6 +24,7 @@ from signalchain.schema.device import HeadphoneSpec, PortSpec, PreampSpec, Taper
 from signalchain.schema.rig import Environment
 from signalchain.wiring.build import BuiltRig
 from signalchain.wiring.netlist import Sense
+from signalchain.wiring.resolve import ResolvedDevice
 
 PROGRAM_CHANNELS = ("L", "R")
 """The program's channels, as named sources: an interface's ``program_channels`` take them in
@@ -328,22 +329,25 @@ def _direct_monitor(built: BuiltRig, stages: Mapping[str, Stage], drive_stage: l
     for j, (sid, channel) in enumerate(zip(drive_stage, drive_channel, strict=True)):
         stage = stages[sid]
         dev = built.devices[stage.device]
-        # the computer's input monitoring (a DAW track in the middle) mixes like mono
-        mode = "mono" if dev.software_monitoring is not None else dev.direct_monitor
-        if not stage.is_dac or mode == "off" or channel not in dev.spec.program_channels[:2] \
-                or (dev.spec.direct_monitor is None and dev.software_monitoring is None):
+        mode, mono_db = _monitor_mix(dev)
+        if not stage.is_dac or mode == "off" or channel not in dev.spec.program_channels[:2]:
             continue
         side = ("left", "right")[dev.spec.program_channels.index(channel)]
         for p in preamps:
-            if p.device != dev.name:
-                continue
-            if mode == "mono":
-                direct = dev.spec.direct_monitor
-                input_map[j, p.slot] = units.from_db(
-                    direct.mono_gain_db if direct and dev.software_monitoring is None
-                    else MONO_PAN_DB)
-            elif p.spec.monitor_side == side:
-                input_map[j, p.slot] = 1.0
+            if p.device == dev.name and (mode == "mono" or p.spec.monitor_side == side):
+                input_map[j, p.slot] = units.from_db(mono_db) if mode == "mono" else 1.0
+
+
+def _monitor_mix(dev: ResolvedDevice) -> tuple[str, float]:
+    """How an interface mixes its inputs into its outputs: the mode, and the mono level.
+
+    The computer's input monitoring (a DAW track in the middle) mixes like mono.
+    """
+    if dev.software_monitoring is not None:
+        return "mono", MONO_PAN_DB
+    if dev.spec.direct_monitor is None:
+        return "off", 0.0
+    return dev.direct_monitor, dev.spec.direct_monitor.mono_gain_db
 
 
 def _idle_gain_knobs(built: BuiltRig, preamps: tuple[Preamp, ...],
@@ -392,8 +396,9 @@ def compile_rig(built: BuiltRig, keep_nodes: bool = False) -> SignalGraph:
     sense_limit = {i: s.limit for i, s in enumerate(senses)
                    if s.limit is not None and np.isfinite(s.limit)}
 
+    idle = _idle_gain_knobs(built, preamps, stages)
     positions = {f"{d.name}.{k}": v for d in built.devices.values() for k, v in d.knobs.items()
-                 if f"{d.name}.{k}" not in _idle_gain_knobs(built, preamps, stages)}
+                 if f"{d.name}.{k}" not in idle}
     return SignalGraph(
         built=built, solution=sol, stages=stages, drive_stage=drive_stage,
         drive_channel=drive_channel, n_drive=n_drive, program_map=program_map,

@@ -22,7 +22,12 @@ from signalchain.evaluate import stage_noise_v2
 from signalchain.graph.compile import F_MAX_HZ, F_MIN_HZ, SignalGraph
 from signalchain.graph.response import Response, respond
 from signalchain.render.filters import FirBank, design_path
-from signalchain.render.recorder import NOISE_TABLE, Recorder, band_noise_tables
+from signalchain.render.recorder import (
+    NOISE_TABLE,
+    Recorder,
+    SignalStats,
+    band_noise_tables,
+)
 from signalchain.render.voices import Voices
 
 NEGLIGIBLE = 1e-6
@@ -42,22 +47,15 @@ def _as_slice(cols: IntArray) -> IntArray | slice:
     return cols
 
 
-@dataclass
-class EarStats:
+class EarStats(SignalStats):
     """What the render measured at one ear."""
-
-    sum_sq: float = 0.0
-    frames: int = 0
-    peak: float = 0.0
-    clipped: int = 0
 
     def summary(self) -> dict[str, float | int | None]:
         """RMS and peak in dB SPL and the clipped-sample count."""
-        rms_pa = np.sqrt(self.sum_sq / self.frames) * PA_PER_SAMPLE if self.frames else 0.0
         def spl(pa: float) -> float | None:
             return round(float(units.pa_to_spl(pa)), 2) if pa > 0 else None
-        return {"rms_spl_db": spl(rms_pa), "peak_spl_db": spl(self.peak * PA_PER_SAMPLE),
-                "clipped_samples": self.clipped}
+        return {"rms_spl_db": spl(self.rms * PA_PER_SAMPLE),
+                "peak_spl_db": spl(self.peak * PA_PER_SAMPLE), "clipped_samples": self.clipped}
 
 
 def _sense_paths(graph: SignalGraph, sense_idx: list[int], samplerate: int
@@ -285,12 +283,16 @@ class Renderer:
                 start = starts[r, c]
                 x[j, done:done + count] += table[start:start + count]
 
-    def _senses(self, x: Float32Array, hum: slice) -> Float32Array:
-        """What every input senses from the driven columns (hum added, clipped)."""
+    def _senses(self, x: Float32Array, hum: slice, final: bool = False) -> Float32Array:
+        """What every input senses from the driven columns (hum added, clipped).
+
+        Read once per level of the block as its columns are driven; only the ``final`` read,
+        once every column is, moves the input filters' tails on to the next block.
+        """
         senses: Float32Array = self._g_in32 @ x
         if self._hum_in is not None:
             senses += self._hum_in[:, hum]
-        self.fir_in.process(x, senses)
+        self.fir_in.process(x, senses, commit=final)
         if self.recorder is not None:
             self.recorder.add_noise(senses)
         lim = self.input_clip[:, None]
@@ -360,11 +362,7 @@ class Renderer:
             if clipped is not None:
                 n_clip = int(clipped[self.listener_columns[who]].any(axis=0).sum())
             for side, e in ((0, el), (1, er)):
-                st = self.stats[who][side]
-                st.sum_sq += float(sum_sq[e])
-                st.frames += frames
-                st.peak = max(st.peak, float(peaks[e]))
-                st.clipped += n_clip
+                self.stats[who][side].add(float(sum_sq[e]), frames, float(peaks[e]), n_clip)
             out[who] = ears[el:el + 2].T if er == el + 1 else np.stack([ears[el], ears[er]], 1)
         return out
 
@@ -409,8 +407,10 @@ class Renderer:
             if over is not None:
                 clip_rows.append((cols, over))
         out = self._to_ears(x, hum, frames, clip_rows)
-        if self.recorder is not None:
-            self.recorder.record(self._senses(x, hum))
+        if self.recorder is not None or self.fir_in:
+            final = self._senses(x, hum, final=True)
+            if self.recorder is not None:
+                self.recorder.record(final)
         self._pos = (self._pos + frames) % self.samplerate
         return out
 

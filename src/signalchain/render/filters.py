@@ -90,8 +90,13 @@ class FirBank:
             self._spectra[size] = h
         return self._spectra[size]
 
-    def process(self, sources: Float32Array, out: Float32Array) -> None:
-        """Add every filter's output for this block to ``out`` (targets × frames)."""
+    def process(self, sources: Float32Array, out: Float32Array, commit: bool = True) -> None:
+        """Add every filter's output for this block to ``out`` (targets × frames).
+
+        ``commit`` False leaves the tails as they were: the block's sources are not final
+        yet (a renderer that reads its inputs level by level), and the call that commits
+        is the block's last.
+        """
         if not self.filters:
             return
         frames = sources.shape[1]
@@ -105,4 +110,5 @@ class FirBank:
         n_tail = self.n_taps - 1
         y[:, :n_tail] += self.tails
         out[self.targets] += y[:, :frames]
-        self.tails = y[:, frames:frames + n_tail].astype(np.float32)
+        if commit:
+            self.tails = y[:, frames:frames + n_tail].astype(np.float32)

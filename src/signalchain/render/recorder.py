@@ -40,20 +40,35 @@ def band_noise_tables(samplerate: int, rng: np.random.Generator, count: int) -> 
 
 
 @dataclass
-class ChannelStats:
-    """What one recorded channel measured."""
+class SignalStats:
+    """What a render measured of one signal: its energy, length, peak and clipped samples."""
 
     sum_sq: float = 0.0
     frames: int = 0
     peak: float = 0.0
     clipped: int = 0
 
+    def add(self, sum_sq: float, frames: int, peak: float, clipped: int) -> None:
+        """Count one more block."""
+        self.sum_sq += sum_sq
+        self.frames += frames
+        self.peak = max(self.peak, peak)
+        self.clipped += clipped
+
+    @property
+    def rms(self) -> float:
+        """RMS sample value so far (0 before any block)."""
+        return float(np.sqrt(self.sum_sq / self.frames)) if self.frames else 0.0
+
+
+class ChannelStats(SignalStats):
+    """What one recorded channel measured."""
+
     def summary(self) -> dict[str, float | int | None]:
         """RMS and peak in dBFS (AES17: a full-scale sine is 0 dBFS) and the clipped count."""
-        rms = np.sqrt(self.sum_sq / self.frames) if self.frames else 0.0
-        return {"rms_dbfs": round(float(units.db(rms * np.sqrt(2))), 2) if rms > 0 else None,
-                "peak_dbfs": (round(float(units.db(self.peak)), 2) if self.peak > 0
-                              else None),
+        def dbfs(x: float) -> float | None:
+            return round(float(units.db(x)), 2) if x > 0 else None
+        return {"rms_dbfs": dbfs(self.rms * np.sqrt(2)), "peak_dbfs": dbfs(self.peak),
                 "clipped_samples": self.clipped}
 
 
@@ -130,9 +145,7 @@ class Recorder:
         over = np.abs(samples) > 1.0
         np.clip(samples, -1.0, 1.0, out=samples)
         for r, st in enumerate(self.stats):
-            st.sum_sq += float(np.dot(samples[r], samples[r]))
-            st.frames += frames
-            st.peak = max(st.peak, float(np.abs(samples[r]).max(initial=0.0)))
-            st.clipped += int(over[r].sum())
+            st.add(float(np.dot(samples[r], samples[r])), frames,
+                   float(np.abs(samples[r]).max(initial=0.0)), int(over[r].sum()))
         self.last = np.ascontiguousarray(samples.T)
         return self.last

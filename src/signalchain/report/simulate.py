@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from signalchain.rig import CheckResult
 
 
-def _num(x: float | None, nd: int = 1) -> float | None:
+def json_number(x: float | None, nd: int = 1) -> float | None:
     """A figure for JSON: rounded, and null when absent or not finite (no -inf in JSON)."""
     if x is None or not math.isfinite(x):
         return None
@@ -56,21 +56,23 @@ def assumptions_of(ev: Evaluation) -> list[str]:
 
 
 def _listener_json(lf: ListenerFigures) -> dict[str, Any]:
-    ears = {side: {"program": [{"channel": c.channel, "spl_db": _num(c.spl_db),
+    ears = {side: {"program": [{"channel": c.channel, "spl_db": json_number(c.spl_db),
                                 "polarity": c.polarity, "crosstalk": c.crosstalk}
                                for c in e.program],
-                   "noise_spl_dba": _num(e.noise_spl_dba), "hum_spl_dba": _num(e.hum_spl_dba),
+                   "noise_spl_dba": json_number(e.noise_spl_dba),
+                   "hum_spl_dba": json_number(e.hum_spl_dba),
                    "noise_audible": e.noise_audible, "hum_audible": e.hum_audible}
             for side, e in lf.ears.items()}
     out = {"id": lf.id, "name": lf.name, "device": lf.device, "feed": lf.feed, "ears": ears,
-           "peak_spl_db": _num(lf.peak_spl_db), "clips_at_dbfs": _num(lf.clips_at_dbfs),
+           "peak_spl_db": json_number(lf.peak_spl_db),
+           "clips_at_dbfs": json_number(lf.clips_at_dbfs),
            "volume_controls": [{"knob": str(c.knob), "physical": c.physical}
                                for c in lf.volume_controls],
            "warnings": [finding_json(w) for w in lf.warnings],
            "assumptions": [assumption_text(a) for a in lf.assumptions],
-           "voices": [{"talker": v.talker, "side": v.side, "spl_db": _num(v.spl_db)}
+           "voices": [{"talker": v.talker, "side": v.side, "spl_db": json_number(v.spl_db)}
                       for v in lf.voices],
-           "monitor_latency_ms": _num(lf.monitor_latency_ms)}
+           "monitor_latency_ms": json_number(lf.monitor_latency_ms)}
     if lf.recorded_noise_spl_dba is not None:
         out["noise_vs_recording"] = noise_vs_recording_json(lf)
     return out
@@ -80,7 +82,7 @@ def noise_vs_recording_json(lf: ListenerFigures) -> dict[str, Any]:
     """The seed's claim for one listener: their hiss and the recording's floor, same units."""
     assert lf.recorded_noise_spl_dba is not None
     hiss, floor = lf.noise_spl_dba, lf.recorded_noise_spl_dba
-    return {"hiss_spl_dba": _num(hiss), "recording_floor_spl_dba": _num(floor),
+    return {"hiss_spl_dba": json_number(hiss), "recording_floor_spl_dba": json_number(floor),
             "hiss_mostly_not_recorded": bool(hiss >= floor + NOT_RECORDED_MARGIN_DB)}
 
 
@@ -88,19 +90,20 @@ def input_json(f: InputFigures) -> dict[str, Any]:
     """One recording input in ``simulate --json`` (docs/json.md)."""
     return {
         "id": f.id, "channel": f.channel, "knob": f.knob, "position": round(f.position, 3),
-        "gain_db": _num(f.gain_db), "gain_range_db": _num(f.gain_range_db),
-        "voices": [{"talker": v.talker, "spl_at_mic_db": _num(v.spl_at_mic_db),
-                    "input_dbu": _num(v.input_dbu), "average_dbfs": _num(v.average_dbfs),
-                    "peak_dbfs": _num(v.peak_dbfs)} for v in f.voices],
-        "average_dbfs": _num(f.average_dbfs), "peak_dbfs": _num(f.peak_dbfs),
-        "noise_dbfs_a": _num(f.noise_dbfs_a),
-        "noise_parts_dbfs_a": {"source": _num(f.source_noise_dbfs_a),
-                               "preamp": _num(f.preamp_noise_dbfs_a),
-                               "converter": _num(f.converter_noise_dbfs_a)},
-        "snr_db": _num(f.snr_db), "headroom_db": _num(f.headroom_db),
-        "target_dbfs": f.target_dbfs, "target_gain_db": _num(f.target_gain_db),
+        "gain_db": json_number(f.gain_db), "gain_range_db": json_number(f.gain_range_db),
+        "voices": [{"talker": v.talker, "spl_at_mic_db": json_number(v.spl_at_mic_db),
+                    "input_dbu": json_number(v.input_dbu),
+                    "average_dbfs": json_number(v.average_dbfs),
+                    "peak_dbfs": json_number(v.peak_dbfs)} for v in f.voices],
+        "average_dbfs": json_number(f.average_dbfs), "peak_dbfs": json_number(f.peak_dbfs),
+        "noise_dbfs_a": json_number(f.noise_dbfs_a),
+        "noise_parts_dbfs_a": {"source": json_number(f.source_noise_dbfs_a),
+                               "preamp": json_number(f.preamp_noise_dbfs_a),
+                               "converter": json_number(f.converter_noise_dbfs_a)},
+        "snr_db": json_number(f.snr_db), "headroom_db": json_number(f.headroom_db),
+        "target_dbfs": f.target_dbfs, "target_gain_db": json_number(f.target_gain_db),
         "target_position": None if f.target_position is None else round(f.target_position, 3),
-        "missing_gain_db": _num(f.missing_gain_db),
+        "missing_gain_db": json_number(f.missing_gain_db),
         "phantom_on": f.phantom_on, "needs_phantom": list(f.needs_phantom)}
 
 
@@ -115,7 +118,7 @@ def evaluation_json(ev: Evaluation) -> dict[str, Any]:
                        "channel_floor_db": th.CHANNEL_FLOOR_DB},
         "knobs": {k: round(v, 3) for k, v in ev.knobs.items()},
         "listeners": [_listener_json(lf) for lf in ev.listeners],
-        "stages": [{"id": s.id, "headroom_db": _num(s.headroom_db),
+        "stages": [{"id": s.id, "headroom_db": json_number(s.headroom_db),
                     "limited_by": limit_text(s.limit)} for s in ev.stages],
         "warnings": [finding_json(w) for w in ev.warnings],
         "assumptions": [assumption_text(a) for a in ev.assumptions],
@@ -245,21 +248,32 @@ def _input_table(ev: Evaluation) -> Table:
     return table
 
 
+def voices_text(lf: ListenerFigures) -> str | None:
+    """The voices a listener hears through monitoring (crosstalk left out), or None."""
+    if not lf.voices:
+        return None
+    late = (f" ({lf.monitor_latency_ms:.1f} ms late, through the computer)"
+            if lf.monitor_latency_ms is not None else "")
+    return ", ".join(f"{v.talker} {v.side} {v.spl_db:.1f} dB SPL"
+                     for v in monitored_voices(lf.voices)) + late
+
+
+def recording_floor_text(lf: ListenerFigures) -> str | None:
+    """The listener's hiss against the recording's floor at their ear, or None."""
+    if lf.recorded_noise_spl_dba is None:
+        return None
+    margin = lf.noise_spl_dba - lf.recorded_noise_spl_dba
+    verdict = ("most of it is not in the recording" if margin >= NOT_RECORDED_MARGIN_DB
+               else "the recording is noisier" if margin <= -NOT_RECORDED_MARGIN_DB
+               else "much of it is in the recording too")
+    return (f"hiss {lf.noise_spl_dba:.1f} dBA vs the recording's floor "
+            f"{lf.recorded_noise_spl_dba:.1f} dBA at this ear ({verdict})")
+
+
 def monitoring_line(lf: ListenerFigures) -> str | None:
     """The voices a listener hears and their hiss against the recording's floor, or None."""
-    parts = []
-    if lf.voices:
-        late = (f" ({lf.monitor_latency_ms:.1f} ms late, through the computer)"
-                if lf.monitor_latency_ms is not None else "")
-        parts.append("voices " + ", ".join(f"{v.talker} {v.side} {v.spl_db:.1f} dB SPL"
-                                           for v in monitored_voices(lf.voices)) + late)
-    if lf.recorded_noise_spl_dba is not None:
-        margin = lf.noise_spl_dba - lf.recorded_noise_spl_dba
-        verdict = ("most of it is not in the recording" if margin >= NOT_RECORDED_MARGIN_DB
-                   else "the recording is noisier" if margin <= -NOT_RECORDED_MARGIN_DB
-                   else "much of it is in the recording too")
-        parts.append(f"hiss {lf.noise_spl_dba:.1f} dBA vs the recording's floor "
-                     f"{lf.recorded_noise_spl_dba:.1f} dBA at this ear ({verdict})")
+    voices, floor = voices_text(lf), recording_floor_text(lf)
+    parts = ([f"voices {voices}"] if voices else []) + ([floor] if floor else [])
     return "; ".join(parts) or None
 
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -63,15 +63,6 @@ class SweepResult:
     variables: tuple[Variable, ...]
     rows: tuple[SweepRow, ...]
 
-    def metric(self, name: str, listener: str) -> list[tuple[tuple[Value, ...], float]]:
-        """``(values, figure)`` of one listener, point by point (``name``: a row field)."""
-        out = []
-        for row in self.rows:
-            if row.listener == listener:
-                v = getattr(row, name)
-                out.append((row.values, math.nan if v is None else float(v)))
-        return out
-
 
 def points(variables: Sequence[Variable], random: int | None = None, seed: int = 0
            ) -> list[Point]:
@@ -86,6 +77,11 @@ def points(variables: Sequence[Variable], random: int | None = None, seed: int =
         For more than :data:`MAX_POINTS` points.
     """
     if random is not None:
+        from signalchain.render.run import seed_problem
+
+        problem = seed_problem(seed)
+        if problem is not None:
+            raise UsageError([problem])
         if not 1 <= random <= MAX_POINTS:
             raise UsageError([Diagnostic("error", f"--random {random}: 1 to {MAX_POINTS} "
                                          "points", code="bad-option")])
@@ -240,24 +236,3 @@ def sweep(rig: Rig, variables: Sequence[Variable], *, random: int | None = None,
             rows.extend(future.result())
     rows.sort(key=lambda r: r.point)
     return SweepResult(tuple(variables), tuple(rows))
-
-
-def row_cells(result: SweepResult, row: SweepRow) -> dict[str, Any]:
-    """One row as flat cells (the CSV's columns)."""
-    cells: dict[str, Any] = {"point": row.point}
-    for var, value in zip(result.variables, row.values, strict=True):
-        cells[var.target + (f" ({var.unit})" if var.unit else "")] = value
-    cells.update({
-        "listener": row.listener, "program_spl_db": _num(row.program_spl_db),
-        "peak_spl_db": _num(row.peak_spl_db), "noise_spl_dba": _num(row.noise_spl_dba),
-        "hum_spl_dba": _num(row.hum_spl_dba), "clips_at_dbfs": _num(row.clips_at_dbfs),
-        "clip_stage": row.clip_stage or ""})
-    for side in ("left", "right"):
-        for channel in ("L", "R"):
-            cells[f"{side}_{channel}_spl_db"] = _num(row.ears.get(side, {}).get(channel))
-    cells["findings"] = " ".join(row.findings)
-    return cells
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else round(float(x), 3)

@@ -24,9 +24,10 @@ from types import MappingProxyType
 
 from signalchain import thresholds as th
 from signalchain.errors import RigTopologyError, error_at
-from signalchain.evaluate import evaluate
+from signalchain.evaluate import evaluate, stage_noise_v2
 from signalchain.graph.compile import SignalGraph
-from signalchain.recording import DEFAULT_RECORD_TARGET_DBFS
+from signalchain.graph.response import respond
+from signalchain.recording import DEFAULT_RECORD_TARGET_DBFS, input_figures
 from signalchain.tune.notes import ADVICE_MATTERS_DB, reach_notes, seed_verdict, trade_off
 from signalchain.tune.result import (
     ComparisonRow,
@@ -49,10 +50,14 @@ def input_gains(graph: SignalGraph, target_dbfs: float = DEFAULT_RECORD_TARGET_D
     A preamp's gain changes only its own input's recording (and what direct monitoring
     takes from it), so each is set on its own, in closed form, before the monitoring knobs.
     """
-    ev = evaluate(graph, record_target_dbfs=target_dbfs)
     positions: dict[str, float] = {}
-    notes = []
-    for f in ev.inputs:
+    notes: list[TuneNote] = []
+    if not graph.preamps:
+        return positions, notes
+    knobs = dict(graph.knob_positions)
+    inputs = input_figures(graph, respond(graph, knobs), knobs, stage_noise_v2(graph, knobs),
+                           target_dbfs)
+    for f in inputs:
         if f.target_position is None or not f.voices:
             continue
         position = round(f.target_position, WRITE_DECIMALS)

@@ -97,19 +97,10 @@ def _figures(lf: ListenerFigures) -> list[tuple[str, str]]:
 
 def _recording_figures(lf: ListenerFigures) -> list[tuple[str, str]]:
     """The voices a listener hears, and their hiss next to the recording's floor."""
-    from signalchain.recording import monitored_voices
+    from signalchain.report.simulate import recording_floor_text, voices_text
 
-    rows = []
-    if lf.voices:
-        late = (f" — {lf.monitor_latency_ms:.1f} ms late (through the computer)"
-                if lf.monitor_latency_ms is not None else "")
-        rows.append(("voices", ", ".join(f"{v.talker} {v.side} {v.spl_db:.1f} dB SPL"
-                                         for v in monitored_voices(lf.voices)) + late))
-    if lf.recorded_noise_spl_dba is not None:
-        rows.append(("the recording's floor here",
-                     f"{lf.recorded_noise_spl_dba:.1f} dBA if played back through this "
-                     f"chain (hiss now {lf.noise_spl_dba:.1f} dBA)"))
-    return rows
+    rows = (("voices", voices_text(lf)), ("hiss and the recording", recording_floor_text(lf)))
+    return [(k, v) for k, v in rows if v is not None]
 
 
 def listener_context(rig: Rig, ev: Evaluation, lf: ListenerFigures, index: int,
