@@ -6,7 +6,7 @@ ones: each candidate is a full ``advise`` (enumerate, build, tune, judge). Repor
 of this process in-process (min / median / max) and wall time for both, with candidates per
 second; the workers' start-up (imports, catalog) is done before the clock starts.
 
-Run: ``python -m benchmarks.shop_speed [--amps 40] [--repeat 3]``.
+Run: ``python -m benchmarks.shop_speed [--amps 40] [--repeat 3] [--dask]``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--amps", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dask", action="store_true", help="also on a Dask LocalCluster of "
+                        "2 processes")
     args = parser.parse_args()
     catalog = synthetic_catalog(default_catalog(), headphones=0, amps=args.amps, seed=0)
     rig = Rig.from_path(example_path("01"), catalog)
@@ -52,6 +54,27 @@ def main() -> None:
         print(f"{name:12s} wall s min/median/max {min(times):.2f} / "
               f"{statistics.median(times):.2f} / {max(times):.2f}   candidates/s "
               f"{n / statistics.median(times):.1f} (wall)")
+    if args.dask:
+        _dask(rig, n, args.repeat)
+
+
+def _dask(rig: Rig, n: int, repeat: int) -> None:
+    """Wall time on a Dask LocalCluster of 2 processes (one task per candidate)."""
+    import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        pool = client.get_executor()
+        shop(Rig.from_path(example_path("01")), "hm4", executor=pool)  # warm the workers
+        walls = []
+        for _ in range(repeat):
+            w = time.perf_counter()
+            shop(rig, "hm4", executor=pool)
+            walls.append(time.perf_counter() - w)
+    print(f"{'Dask, 2 proc':12s} wall s min/median/max {min(walls):.2f} / "
+          f"{statistics.median(walls):.2f} / {max(walls):.2f}   candidates/s "
+          f"{n / statistics.median(walls):.1f} (wall)")
 
 
 if __name__ == "__main__":

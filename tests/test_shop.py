@@ -86,3 +86,11 @@ def test_the_cli_prints_the_ranking_and_json():
     bad = CliRunner().invoke(app, ["shop", str(SEED), "--replace", "hm4", "--priority",
                                    "price"])
     assert bad.exit_code == 2 and "no prices" in bad.output
+
+
+def test_the_rig_and_the_catalog_shop_as_shop_does(amps):
+    from signalchain.catalog import default_catalog
+
+    rig = sc.Rig.from_path(SEED)
+    assert rig.shop("hm4") == amps
+    assert default_catalog().shop(rig, "hm4") == amps

@@ -204,3 +204,33 @@ def test_a_swap_that_does_not_fit_the_wiring_names_the_point():
     first = info.value.diagnostics[0]
     assert "hm4=jds-labs/atom-amp cannot be built" in first.message and "shop" in first.hint
     assert "has no port" in info.value.diagnostics[1].message
+
+
+def test_parquet_holds_the_csv_rows_with_typed_columns(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    table, text = tmp_path / "s.parquet", tmp_path / "s.csv"
+    args = ("sweep", str(SEED), "--vary", "scarlett.headphones=0..1:3", "--vary",
+            "hm4=mackie/hm-4,behringer/ha400")
+    assert run(*args, "--out", str(table)).exit_code == 0
+    assert run(*args, "--out", str(text)).exit_code == 0
+    got = pq.read_table(table)
+    types = {f.name: str(f.type) for f in got.schema}
+    assert types["point"] == "int64" and types["hm4"] == "string"
+    assert types["scarlett.headphones"] == types["clips_at_dbfs"] == "double"  # all null
+    rows = list(csv.DictReader(io.StringIO(text.read_text())))
+    assert got.num_rows == len(rows) == 3 * 2 * 4
+    for mine, theirs in zip(got.to_pylist(), rows, strict=True):
+        assert mine["listener"] == theirs["listener"] and mine["findings"] == theirs["findings"]
+        want = theirs["noise_spl_dba"]
+        assert mine["noise_spl_dba"] == (float(want) if want else None)
+    again = run(*args, "--out", str(table))
+    assert again.exit_code == 1 and "--force" in again.output
+
+
+def test_rig_sweep_takes_the_cli_texts():
+    seed = sc.Rig.from_path(SEED)
+    by_api = seed.sweep(["scarlett.headphones=0.2..1:3"], listeners=["bob"])
+    by_parts = sweep(seed, [parse_vary("scarlett.headphones=0.2..1:3", seed)],
+                     listeners=["bob"])
+    assert by_api == by_parts
+    assert [r.values[0] for r in by_api.rows] == [0.2, 0.6, 1.0]  # not 0.6000000000000001

@@ -21,7 +21,7 @@ Results are data (:class:`InputFigures`, :class:`VoiceAtEar`); English is made i
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -216,24 +216,35 @@ def input_figures(graph: SignalGraph, resp: Response, positions: Mapping[str, fl
     return tuple(out)
 
 
-def preamp_ear_noise_v2(graph: SignalGraph, resp: Response) -> FloatArray:
-    """A-weighted noise voltage² at every ear from the preamps' EIN, via direct monitoring."""
-    out: FloatArray = np.zeros(len(graph.ear_senses))
+def preamp_ear_noise_v2(graph: SignalGraph, resp: Response,
+                        ear_senses: Sequence[int] | slice | None = None) -> FloatArray:
+    """A-weighted noise voltage² at every ear from the preamps' EIN, via direct monitoring.
+
+    A batch (:func:`~signalchain.graph.response.respond_many`) gives (P, ears).
+    """
+    senses = graph.ear_senses if ear_senses is None else ear_senses
+    noise = resp.noise[..., senses, :]  # (…, F, ears, drives)
+    out: FloatArray = np.zeros(noise.shape[:-3] + noise.shape[-2:-1])
     for p in graph.preamps:
-        gain = resp.noise[:, graph.ear_senses, :] @ resp.input_gains[:, p.slot]  # (F, ears)
+        gain = np.einsum("...fed,...d->...fe", noise, resp.input_gains[..., :, p.slot])
         ein_density2 = p.noise_v2(graph.a_weight_norm) / graph.a_weight_norm
-        out += np.einsum("f,fe->e", graph.noise_weights, np.abs(gain) ** 2) * ein_density2
+        out += np.einsum("f,...fe->...e", graph.noise_weights, np.abs(gain) ** 2) * ein_density2
     return out
 
 
-def voices_at_ears(graph: SignalGraph, resp: Response) -> dict[str, tuple[VoiceAtEar, ...]]:
-    """Per listener, each talker's voice at each ear that hears it (dB SPL)."""
+def voices_at_ears(graph: SignalGraph, resp: Response, freq_slot: int | None = None
+                   ) -> dict[str, tuple[VoiceAtEar, ...]]:
+    """Per listener, each talker's voice at each ear that hears it (dB SPL).
+
+    ``freq_slot`` is the 1 kHz index in ``resp`` when it was solved on a subset of the grid.
+    """
+    slot = graph.i_ref if freq_slot is None else freq_slot
     pressures = talker_pressures_pa(graph)
     out: dict[str, list[VoiceAtEar]] = {}
     for e, (who, side) in enumerate(graph.ears):
         sense = graph.ear_senses[e]
         for t, talker in enumerate(graph.talkers):
-            v = float(abs(resp.voice[graph.i_ref, sense, t])) * pressures[talker]
+            v = float(abs(resp.voice[slot, sense, t])) * pressures[talker]
             if v <= 0:
                 continue
             spl = graph.sensitivity_db_per_v[who] + float(units.db(v))

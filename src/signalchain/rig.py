@@ -29,13 +29,18 @@ from signalchain.findings import Finding
 from signalchain.refs import KnobRef, PortRef
 from signalchain.schema.loader import YamlDocument, parse_yaml, plain_data, read_yaml, validate
 from signalchain.schema.rig import RigSpec
+from signalchain.threads import on_solver_threads
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from signalchain.advise import Advice
     from signalchain.graph.compile import SignalGraph
     from signalchain.render.programs import ProgramPolicy
     from signalchain.render.stream import RenderStream
-    from signalchain.results import Evaluation
+    from signalchain.results import Evaluation, ListenerFigures
+    from signalchain.shop import ShopResult
+    from signalchain.sweep import SweepResult, Variable
     from signalchain.tune import TuneResult
     from signalchain.wiring.build import BuiltRig
     from signalchain.wiring.resolve import ResolvedRig
@@ -298,9 +303,13 @@ class Rig:
         positions.update(self._knob_overrides)
         return positions
 
+    @cached_property
+    def _knob_names(self) -> frozenset[str]:
+        return frozenset(str(KnobRef.of(d.name, k)) for d in self.resolved.devices.values()
+                         for k in d.knobs)
+
     def _checked_knobs(self, knobs: Mapping[str, float] | None) -> dict[str, float]:
-        known = {str(KnobRef.of(d.name, k)) for d in self.resolved.devices.values()
-                 for k in d.knobs}
+        known = self._knob_names
         out: dict[str, float] = {}
         for key, value in (knobs or {}).items():
             if key not in known:
@@ -341,6 +350,7 @@ class Rig:
         return CheckResult((*wiring, *shorted_outputs(self.graph)), tuple(built.listeners),
                            dict(built.feeds))
 
+    @on_solver_threads
     def simulate(self, knobs: Mapping[str, float] | None = None, *,
                  record_target_dbfs: float = -18.0) -> Evaluation:
         """What every listener hears at the rig's knob positions (plus ``knobs``).
@@ -351,6 +361,51 @@ class Rig:
 
         return evaluate(self.graph, self._checked_knobs(knobs), record_target_dbfs)
 
+    @on_solver_threads
+    def simulate_many(self, points: Sequence[Mapping[str, float]]
+                      ) -> list[tuple[ListenerFigures, ...]]:
+        """Every listener's figures and findings at each of many knob settings, batched.
+
+        Each point is knob positions over the rig's own, as in :meth:`simulate`; the
+        listeners are :meth:`simulate`'s, without the recording's noise floor at their ears
+        (see :func:`signalchain.evaluate.evaluate_many`).
+        """
+        from signalchain.evaluate import evaluate_many
+
+        return evaluate_many(self.graph, [self._checked_knobs(p) for p in points])
+
+    @on_solver_threads
+    def sweep(self, variables: Sequence[str | Variable], *, random: int | None = None,
+              seed: int = 0, listeners: Sequence[str] | None = None,
+              executor: Executor | None = None) -> SweepResult:
+        """Simulate at every point of a grid (or ``random`` points) of knobs, lengths, etc.
+
+        ``variables`` are ``--vary`` texts (``C01.length=1m..30m:12``) or parsed
+        :class:`~signalchain.sweep.Variable`; ``executor`` runs the work elsewhere (a
+        ``ProcessPoolExecutor``, or a Dask ``Client.get_executor()``). See
+        :func:`signalchain.sweep.sweep`.
+        """
+        from signalchain.sweep import parse_vary, sweep
+
+        parsed = [parse_vary(v, self) if isinstance(v, str) else v for v in variables]
+        return sweep(self, parsed, random=random, seed=seed, listeners=listeners,
+                     executor=executor)
+
+    def shop(self, replace: str | None = None, *, kind: str | None = None,
+             for_listeners: bool = False, priority: str = "quality",
+             target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
+             executor: Executor | None = None) -> ShopResult:
+        """Rank the catalog's candidates for one of this rig's devices, or its headphones.
+
+        See :func:`signalchain.shop.shop`; ``Catalog.shop(rig, ...)`` does it with another
+        catalog's candidates.
+        """
+        from signalchain.shop import shop
+
+        return shop(self, replace, kind=kind, for_listeners=for_listeners, priority=priority,
+                    target_spl_db=target_spl_db, executor=executor)
+
+    @on_solver_threads
     def tune(self, target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
              listener_targets: Mapping[str, float] | None = None,
              headroom_db: float = th.DEFAULT_HEADROOM_DB,
@@ -364,6 +419,7 @@ class Rig:
         return tune(self.graph, target_spl_db, dict(listener_targets or {}), headroom_db,
                     record_target_dbfs)
 
+    @on_solver_threads
     def advise(self, priority: str = "quality", length_m: float = 3.0,
                target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
                headroom_db: float = th.DEFAULT_HEADROOM_DB) -> Advice:

@@ -8,11 +8,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from signalchain import limits
+from signalchain import thresholds as th
 from signalchain.catalog.files import Entry, read_directory
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.device import DeviceSpec
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from signalchain.rig import Rig
+    from signalchain.shop import ShopResult
 
 BUNDLED = "bundled"
 """The origin of an entry that ships with signalchain."""
@@ -117,6 +125,22 @@ class Catalog:
         """All adapters."""
         return [v for v in self.entries.values()
                 if isinstance(v, CableSpec) and v.kind == "adapter"]
+
+    def shop(self, rig: Rig, replace: str | None = None, *, kind: str | None = None,
+             for_listeners: bool = False, priority: str = "quality",
+             target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
+             executor: Executor | None = None) -> ShopResult:
+        """Rank this catalog's candidates for one of ``rig``'s devices, or its headphones.
+
+        The rig is read again against this catalog (so its own devices must be in it); see
+        :func:`signalchain.shop.shop` for the parameters.
+        """
+        from signalchain.rig import Rig
+        from signalchain.shop import shop
+
+        here = Rig.from_dict(rig.to_dict(), rig.doc.filename, self)
+        return shop(here, replace, kind=kind, for_listeners=for_listeners, priority=priority,
+                    target_spl_db=target_spl_db, executor=executor)
 
     def schema_ids(self) -> dict[str, list[str]]:
         """The ids a rig file may name, for :func:`signalchain.schema.export.rig_json_schema`.

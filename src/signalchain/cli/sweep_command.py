@@ -60,7 +60,8 @@ def sweep(
     listener: Annotated[list[str] | None, typer.Option(
         help="report only this listener; repeatable")] = None,
     out_file: Annotated[Path | None, typer.Option(
-        "--out", help="write the table here: .csv or .json (default: CSV on stdout)")] = None,
+        "--out", help="write the table here: .csv, .json or .parquet (the 'parquet' extra; "
+        "default: CSV on stdout)")] = None,
     plot: Annotated[Path | None, typer.Option(help="also draw it: an .svg file")] = None,
     metric: Annotated[str, typer.Option(help="what --plot draws: noise_spl_dba, "
                                         "program_spl_db, peak_spl_db, hum_spl_dba, "
@@ -77,19 +78,22 @@ def sweep(
 ) -> None:
     """Simulate the rig at many points: every figure per listener, as a table and a plot."""
     from signalchain.errors import Diagnostic, UsageError
-    from signalchain.io import check_output_file, write_text_atomic
-    from signalchain.report.sweep import row_cells
+    from signalchain.extras import require
+    from signalchain.io import check_output_file, write_bytes_atomic, write_text_atomic
+    from signalchain.report.sweep import parquet_bytes, row_cells
     from signalchain.rig import Rig
     from signalchain.sweep import parse_vary
     from signalchain.sweep import sweep as run_sweep
     from signalchain.sweep.plot import sweep_svg
 
-    for path, suffixes in ((out_file, (".csv", ".json")), (plot, (".svg",))):
+    for path, suffixes in ((out_file, (".csv", ".json", ".parquet")), (plot, (".svg",))):
         if path is not None and path.suffix.lower() not in suffixes:
             raise UsageError([Diagnostic("error", f"{path}: write {' or '.join(suffixes)}",
                                          code="bad-option")])
         if path is not None:
             check_output_file(path, force=force)
+    if out_file is not None and out_file.suffix.lower() == ".parquet":
+        require("pyarrow", "parquet")  # before the sweep, not after it
     finite_option("--workers", float(workers), 1, 64)
     loaded = Rig.from_path(rig, catalog_for(catalog))
     variables = [parse_vary(v, loaded) for v in vary]
@@ -110,19 +114,23 @@ def sweep(
     table = [row_cells(result, r) for r in result.rows]
     svg = (sweep_svg(result, metric, listener[0] if listener else None) if plot is not None
            else None)
-    if out_file is not None and out_file.suffix.lower() == ".json":
-        text = json.dumps({"signalchain": 1, "rig": loaded.name, "rows": table}, indent=1)
+    suffix = out_file.suffix.lower() if out_file is not None else ".csv"
+    if suffix == ".parquet":
+        data = parquet_bytes(table)
+    elif suffix == ".json":
+        data = json.dumps({"signalchain": 1, "rig": loaded.name, "rows": table},
+                          indent=1).encode() + b"\n"
     else:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(table[0]) if table else ["point"],
                                 lineterminator="\n")
         writer.writeheader()
         writer.writerows(table)
-        text = buffer.getvalue()
+        data = buffer.getvalue().encode()
     if out_file is None:
-        out.file.write(text)
+        out.file.write(data.decode())
     else:
-        write_text_atomic(out_file, text + ("" if text.endswith("\n") else "\n"), force=force)
+        write_bytes_atomic(out_file, data, force=force)
         out.print(f"wrote {len(table)} rows ({len(set(r.point for r in result.rows))} points) "
                   f"to {out_file}", markup=False)
     if plot is not None and svg is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,9 +20,10 @@ import numpy as np
 
 from signalchain.errors import Diagnostic, RigError, UsageError
 from signalchain.sweep.vary import Variable, parse_vary
+from signalchain.threads import on_solver_threads
 
 if TYPE_CHECKING:
-    from signalchain.results import Evaluation, ListenerFigures
+    from signalchain.results import ListenerFigures
     from signalchain.rig import Rig
 
 __all__ = ["MAX_POINTS", "SweepResult", "SweepRow", "Variable", "parse_vary", "points",
@@ -135,18 +136,10 @@ def _circuit(rig: Rig, variables: Sequence[Variable], point: Point) -> Rig:
     return Rig.from_dict(data, rig.doc.filename, rig.catalog)
 
 
-def _knobs(rig: Rig, variables: Sequence[Variable], point: Point) -> dict[str, float]:
-    known = rig.knobs
+def _knobs(known: Mapping[str, float], variables: Sequence[Variable], point: Point
+           ) -> dict[str, float]:
     return {var.target: float(v) for var, v in zip(variables, point, strict=True)
             if var.kind == "knob" and var.target in known}
-
-
-def _rows(index: int, point: Point, ev: Evaluation, listeners: Sequence[str] | None
-          ) -> Iterator[SweepRow]:
-    for lf in ev.listeners:
-        if listeners and lf.id not in listeners:
-            continue
-        yield _row(index, point, lf)
 
 
 def _row(index: int, point: Point, lf: ListenerFigures) -> SweepRow:
@@ -157,6 +150,7 @@ def _row(index: int, point: Point, lf: ListenerFigures) -> SweepRow:
                     tuple(w.code for w in lf.warnings))
 
 
+@on_solver_threads
 def _run_chunk(rig: Rig, variables: Sequence[Variable], chunk: Sequence[tuple[int, Point]],
                listeners: Sequence[str] | None) -> list[SweepRow]:
     """Simulate a run of points that share one circuit (a task for an executor)."""
@@ -172,11 +166,10 @@ def _run_chunk(rig: Rig, variables: Sequence[Variable], chunk: Sequence[tuple[in
             "does not fit it):", hint="leave that value out; 'signalchain shop' rewires "
             "each candidate as advise would", code="sweep-point"), *exc.diagnostics]
         ) from None
-    rows: list[SweepRow] = []
-    for i, point in chunk:
-        ev = circuit.simulate(_knobs(circuit, variables, point))
-        rows.extend(_rows(i, point, ev, listeners))
-    return rows
+    known = circuit.knobs
+    figures = circuit.simulate_many([_knobs(known, variables, p) for _i, p in chunk])
+    return [_row(i, point, lf) for (i, point), lfs in zip(chunk, figures, strict=True)
+            for lf in lfs if not listeners or lf.id in listeners]
 
 
 def _chunks(variables: Sequence[Variable], pts: Sequence[Point], size: int

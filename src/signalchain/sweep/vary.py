@@ -86,7 +86,8 @@ def _numbers(expr: str, text: str, parse: Callable[[object], float], low: float,
             if log and (lo <= 0 or hi <= 0):
                 raise _bad(expr, "a :log range needs values above 0")
             grid = (np.geomspace(lo, hi, count) if log else np.linspace(lo, hi, count))
-            values = tuple(float(v) for v in grid)
+            # 12 significant digits: 0.6, not linspace's 0.6000000000000001
+            values = tuple(float(f"{v:.12g}") for v in grid)
         else:
             log = False
             parts = [p for p in text.split(",") if p.strip()]
