@@ -22,6 +22,7 @@ from signalchain import rules, units
 from signalchain import thresholds as th
 from signalchain.arrays import BoolArray, ComplexArray, FloatArray, IntArray
 from signalchain.findings import Finding
+from signalchain.gcpause import gc_paused
 from signalchain.graph.compile import SignalGraph
 from signalchain.graph.response import (
     Response,
@@ -448,11 +449,11 @@ def _ears(graph: SignalGraph, arrays: _EarArrays, point: int, who: str
     crosstalk = loudest - th.CROSSTALK_DB
     out = {}
     for e in mine:
-        program = tuple(ChannelAtEar(name, level, polarity[e][c], level < crosstalk)
-                        for c, (name, level) in enumerate(zip(graph.sources, spl[e],
-                                                              strict=True))
-                        if level >= floor and level != math.inf)
-        out[graph.ears[e][1]] = EarFigures(program, arrays.noise_spl_dba[point][e],
+        program = []
+        for name, level, sign in zip(graph.sources, spl[e], polarity[e], strict=True):
+            if level >= floor and level != math.inf:
+                program.append(ChannelAtEar(name, level, sign, level < crosstalk))
+        out[graph.ears[e][1]] = EarFigures(tuple(program), arrays.noise_spl_dba[point][e],
                                            arrays.hum_spl_dba[point][e],
                                            arrays.response_db[point, :, e])
     return out
@@ -567,15 +568,21 @@ def evaluate_many(graph: SignalGraph, points: Sequence[Mapping[str, float]]
     floor at their ears (``recorded_noise_spl_dba``), which is left out (None).
     """
     out: list[tuple[ListenerFigures, ...]] = []
-    for start in range(0, len(points), BATCH_POINTS):
-        chunk = [{**graph.knob_positions, **p} for p in points[start:start + BATCH_POINTS]]
-        gains, scale = knob_gains_many(graph, chunk), input_scale_many(graph, chunk)
-        figures, _table = listeners_at(
-            graph, chunk, respond_many(graph, gains, scale, senses=graph.ear_senses),
-            respond_many(graph, gains, scale, np.array([graph.i_ref])),
-            stage_noise_v2_many(graph, gains))
-        out.extend(figures)
+    with gc_paused():
+        for start in range(0, len(points), BATCH_POINTS):
+            out.extend(_evaluate_batch(graph, points[start:start + BATCH_POINTS]))
     return out
+
+
+def _evaluate_batch(graph: SignalGraph, points: Sequence[Mapping[str, float]]
+                    ) -> list[tuple[ListenerFigures, ...]]:
+    chunk = [{**graph.knob_positions, **p} for p in points]
+    gains, scale = knob_gains_many(graph, chunk), input_scale_many(graph, chunk)
+    figures, _table = listeners_at(
+        graph, chunk, respond_many(graph, gains, scale, senses=graph.ear_senses),
+        respond_many(graph, gains, scale, np.array([graph.i_ref])),
+        stage_noise_v2_many(graph, gains))
+    return figures
 
 
 def _impedance(graph: SignalGraph, lf: ListenerFigures) -> list[Finding]:

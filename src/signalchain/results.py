@@ -8,9 +8,9 @@ levels are for the reference program: a 1 kHz sine at −18 dBFS RMS per source 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import numpy as np
 
@@ -22,6 +22,33 @@ if TYPE_CHECKING:
     from signalchain.recording import InputFigures, VoiceAtEar
 
 Polarity = Literal[1, -1]
+T = TypeVar("T")
+
+
+class derived(Generic[T]):  # noqa: N801 -- used as a decorator, like ``property``
+    """A figure computed from the others on first read, then kept on the instance.
+
+    (``functools.cached_property`` does the same, but on Python 3.11 it takes a lock on
+    every read: a sweep reads these millions of times.)
+    """
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name: str = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> derived[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | derived[T]:
+        if obj is None:
+            return self
+        value: T = self.func(obj)
+        obj.__dict__[self.name] = value  # a frozen dataclass too: the instance's own dict
+        return value
+
+
 LimitKind = Literal["swing", "differential-swing", "common-mode-swing", "current", "input",
                     "rated-power"]
 """What limits a stage: an output's voltage swing (single-ended, differential, or the common
@@ -129,7 +156,7 @@ class ListenerFigures:
     monitor_latency_ms: float | None = None
     """How late the voices reach them through the computer (software monitoring), or None."""
 
-    @property
+    @derived
     def program_spl_db(self) -> float:
         """Loudest program channel at either ear (dB SPL, reference program)."""
         levels = [c.spl_db for e in self.ears.values() for c in e.program]
@@ -143,12 +170,12 @@ class ListenerFigures:
         """Channels that reach this ear only as crosstalk."""
         return [c for c in self.ears[side].program if c.crosstalk]
 
-    @property
+    @derived
     def noise_spl_dba(self) -> float:
         """Worse ear's hiss (dBA)."""
         return max(e.noise_spl_dba for e in self.ears.values())
 
-    @property
+    @derived
     def hum_spl_dba(self) -> float:
         """Worse ear's hum (dBA)."""
         return max(e.hum_spl_dba for e in self.ears.values())

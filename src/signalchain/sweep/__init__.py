@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from signalchain.errors import Diagnostic, RigError, UsageError
+from signalchain.gcpause import gc_paused
 from signalchain.sweep.vary import Variable, parse_vary
 from signalchain.threads import on_solver_threads
 
@@ -167,9 +168,10 @@ def _run_chunk(rig: Rig, variables: Sequence[Variable], chunk: Sequence[tuple[in
             "each candidate as advise would", code="sweep-point"), *exc.diagnostics]
         ) from None
     known = circuit.knobs
-    figures = circuit.simulate_many([_knobs(known, variables, p) for _i, p in chunk])
-    return [_row(i, point, lf) for (i, point), lfs in zip(chunk, figures, strict=True)
-            for lf in lfs if not listeners or lf.id in listeners]
+    with gc_paused():  # see gcpause: the rows are many small objects, in no cycle
+        figures = circuit.simulate_many([_knobs(known, variables, p) for _i, p in chunk])
+        return [_row(i, point, lf) for (i, point), lfs in zip(chunk, figures, strict=True)
+                for lf in lfs if not listeners or lf.id in listeners]
 
 
 def _chunks(variables: Sequence[Variable], pts: Sequence[Point], size: int
