@@ -537,18 +537,18 @@ def test_an_interface_that_hisses_more_when_turned_up_is_backed_off(monkeypatch,
     import signalchain.tune.search as search_module
     from tests.rigkit import built
 
-    law = evaluate_module.stage_noise_v2
+    law = evaluate_module.stage_noise_v2_many
 
-    def steeper(graph, positions):
-        out = np.array(law(graph, positions))
+    def steeper(graph, gains):
+        out = np.array(law(graph, gains))
         for j, sid in enumerate(graph.drive_stage):
             st = graph.stages[sid]
             if st.is_dac:
-                out[j] *= factor * (graph.knob_gain(st, positions) / st.gain) ** 2
+                out[:, j] *= factor * (gains[:, j] / st.gain) ** 2
         return out
 
-    monkeypatch.setattr(evaluate_module, "stage_noise_v2", steeper)
-    monkeypatch.setattr(search_module, "stage_noise_v2", steeper)
+    monkeypatch.setattr(evaluate_module, "stage_noise_v2_many", steeper)
+    monkeypatch.setattr(search_module, "stage_noise_v2_many", steeper)
     result = tune(compile_rig(built(_interface_amp_rig(0.5))), 80.0)
     assert result.feasible
     (trade,) = notes(result, "trade-off")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from signalchain import limits
 from signalchain import thresholds as th
-from signalchain.catalog.files import Entry, read_directory
+from signalchain.catalog.files import Entry, catalog_files, read_directory
 from signalchain.schema.cable import CableSpec
 from signalchain.schema.device import DeviceSpec
 
@@ -163,7 +163,17 @@ def default_catalog() -> Catalog:
     """Return the bundled catalog (read once per process).
 
     The bundled files are trusted and sized for the default limits, so they are read
-    under :data:`signalchain.limits.DEFAULT` whatever limits the caller has set.
+    under :data:`signalchain.limits.DEFAULT` whatever limits the caller has set. The parsed
+    catalog is kept between runs (:mod:`signalchain.catalog.cache`).
     """
+    from signalchain.catalog import cache
+
+    root = _data_root()
     with limits.using(limits.DEFAULT):
-        return Catalog.from_directory(_data_root(), origin=BUNDLED)
+        name = cache.digest(root, catalog_files(root))
+        kept = cache.load(name)
+        if isinstance(kept, Catalog):
+            return kept
+        catalog = Catalog.from_directory(root, origin=BUNDLED)
+    cache.save(name, catalog)
+    return catalog

@@ -9,7 +9,7 @@ coordinate. A :class:`Problem` holds the knobs on the listeners' paths (from
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,14 +19,14 @@ from signalchain.arrays import FloatArray
 from signalchain.evaluate import (
     ear_noise_v2,
     ear_program_v,
-    headroom,
-    listener_program_spl,
-    stage_noise_v2,
+    headroom_many,
+    listener_levels,
+    stage_noise_v2_many,
     worst_headroom,
 )
 from signalchain.graph.compile import SignalGraph
 from signalchain.graph.paths import listener_paths, stage_depth
-from signalchain.graph.response import respond
+from signalchain.graph.response import input_scale_many, knob_gains_many, respond_many
 from signalchain.recording import preamp_ear_noise_v2
 from signalchain.schema.device import Taper
 
@@ -167,48 +167,64 @@ class Problem:
         """The knob nearest the listener that they share with others, if any."""
         return next((k for k in reversed(self.path_knobs[who]) if k in self.shared), None)
 
-    def levels(self, positions: dict[str, float]) -> dict[str, float]:
-        """Each listener's program SPL (1 kHz only: one small solve)."""
+    def levels_many(self, points: Sequence[Mapping[str, float]]) -> FloatArray:
+        """Each listener's program SPL at each setting (P, listeners): 1 kHz only."""
         g = self.graph
-        return listener_program_spl(g, ear_program_v(g, respond(g, positions, self.ref_slot),
-                                                     0))
+        ref = respond_many(g, knob_gains_many(g, points), input_scale_many(g, points),
+                           self.ref_slot)
+        return listener_levels(g, ear_program_v(g, ref, 0))
 
-    def figures(self, positions: dict[str, float]) -> Figures:
-        """Every listener's level, hiss and worst headroom on their path."""
+    def figures_many(self, points: Sequence[Mapping[str, float]]) -> list[Figures]:
+        """Every listener's level, hiss and worst headroom on their path, at each setting.
+
+        Solved as one batch, at the ears over the grid and at 1 kHz everywhere: the only
+        senses the figures read.
+        """
         g = self.graph
-        resp = respond(g, positions)
-        nv2 = ear_noise_v2(g, resp, stage_noise_v2(g, positions)) + preamp_ear_noise_v2(g, resp)
-        levels = listener_program_spl(g, ear_program_v(g, resp))
-        hr = headroom(g, resp)
-        noise, room, limiting = [], [], []
-        for who in self.listeners:
-            n2 = nv2[self.ear_index[who]].max()
-            noise.append(g.sensitivity_db_per_v[who] + float(units.db_power(n2)) if n2 > 0
-                         else -math.inf)
-            worst, stage = worst_headroom(hr, self.paths[who].ids)
-            room.append(worst)
-            limiting.append(stage)
-        return Figures(np.array([levels[w] for w in self.listeners]), np.array(noise),
-                       np.array(room), tuple(limiting))
+        gains, scale = knob_gains_many(g, points), input_scale_many(g, points)
+        ears = respond_many(g, gains, scale, senses=g.ear_senses)
+        ref = respond_many(g, gains, scale, self.ref_slot)
+        every = slice(None)
+        nv2 = (ear_noise_v2(g, ears, stage_noise_v2_many(g, gains), every)
+               + preamp_ear_noise_v2(g, ears, every))
+        levels = listener_levels(g, ear_program_v(g, ref, 0))
+        table = headroom_many(g, ref.program[:, 0])
+        sens = np.array([g.sensitivity_db_per_v[who] for who in self.listeners])
+        worst_n2 = np.stack([nv2[:, self.ear_index[who]].max(axis=1) for who in self.listeners],
+                            axis=1)
+        with np.errstate(divide="ignore"):
+            noise = np.where(worst_n2 > 0, sens + units.db_power(worst_n2), -math.inf)
+        out = []
+        for p in range(len(points)):
+            hr = table.at(p)
+            rooms = [worst_headroom(hr, self.paths[who].ids) for who in self.listeners]
+            out.append(Figures(levels[p], noise[p], np.array([r for r, _s in rooms]),
+                               tuple(s for _r, s in rooms)))
+        return out
 
-    def solve_private(self, positions: dict[str, float]) -> dict[str, float]:
+    def solve_private_many(self, points: Sequence[Mapping[str, float]]
+                           ) -> list[dict[str, float]]:
         """Set each listener's own knob so their level hits the target (closed form)."""
-        pos = dict(positions)
-        for own in self.own_knobs:
-            if pos[own] <= 0:
-                pos[own] = 0.5  # a closed knob has no level to scale from
+        out = []
+        for positions in points:
+            pos = dict(positions)
+            for own in self.own_knobs:
+                if pos[own] <= 0:
+                    pos[own] = 0.5  # a closed knob has no level to scale from
+            out.append(pos)
         # the chain is linear, so one closed-form step lands on the target (to within the
         # tiny feedback through shared grounds)
-        levels = self.levels(pos)
-        for who in self.listeners:
-            key = self.adjust[who]
-            if key is None or not math.isfinite(levels[who]):
-                continue
-            taper = self.tapers[key]
-            gain = float(units.taper_gain(pos[key], taper)) * units.from_db(
-                self.targets[who] - levels[who])
-            pos[key] = units.taper_position(float(gain), taper)
-        return pos
+        levels = self.levels_many(out)
+        for pos, at in zip(out, levels, strict=True):
+            for i, who in enumerate(self.listeners):
+                key = self.adjust[who]
+                if key is None or not math.isfinite(at[i]):
+                    continue
+                taper = self.tapers[key]
+                gain = float(units.taper_gain(pos[key], taper)) * units.from_db(
+                    self.targets[who] - float(at[i]))
+                pos[key] = units.taper_position(float(gain), taper)
+        return out
 
     def tolerance_db(self, who: str, pos: dict[str, float]) -> float:
         """How far off target a listener counts as on it at these positions."""
@@ -217,22 +233,35 @@ class Problem:
 
     def score(self, pos: dict[str, float]) -> Candidate:
         """How a complete setting does: target misses and headroom deficits, worst hiss."""
-        fig = self.figures(pos)
-        short = []
-        for i, who in enumerate(self.listeners):
-            spl = fig.spl_db[i]
-            miss = abs(spl - self.targets[who]) if math.isfinite(spl) else 100.0
-            short.append(max(miss - self.tolerance_db(who, pos), 0.0))
-        deficit = np.maximum(self.headroom_db - fig.headroom_db, 0.0)
-        return Candidate(pos, fig, float(sum(short)), float(deficit[np.isfinite(deficit)].sum()),
-                         tuple(s > 0 for s in short), float(np.max(fig.noise_dba)))
+        return self.score_many([pos])[0]
+
+    def score_many(self, points: Sequence[dict[str, float]]) -> list[Candidate]:
+        """:meth:`score` for many settings, solved as one batch."""
+        out = []
+        for pos, fig in zip(points, self.figures_many(points), strict=True):
+            short = []
+            for i, who in enumerate(self.listeners):
+                spl = fig.spl_db[i]
+                miss = abs(spl - self.targets[who]) if math.isfinite(spl) else 100.0
+                short.append(max(miss - self.tolerance_db(who, pos), 0.0))
+            deficit = np.maximum(self.headroom_db - fig.headroom_db, 0.0)
+            out.append(Candidate(pos, fig, float(sum(short)),
+                                 float(deficit[np.isfinite(deficit)].sum()),
+                                 tuple(s > 0 for s in short), float(np.max(fig.noise_dba))))
+        return out
 
     def candidate(self, positions: dict[str, float]) -> Candidate:
         """The searched knobs as given, each listener's own knob solved for their target."""
-        key = tuple(round(positions[k], 6) for k in self.searched)
-        if key not in self.cache:
-            self.cache[key] = self.score(self.solve_private(positions))
-        return self.cache[key]
+        return self.candidates([positions])[0]
+
+    def candidates(self, points: Sequence[dict[str, float]]) -> list[Candidate]:
+        """:meth:`candidate` for many settings; the new ones solved as one batch."""
+        keys = [tuple(round(p[k], 6) for k in self.searched) for p in points]
+        new = {key: p for key, p in zip(keys, points, strict=True) if key not in self.cache}
+        if new:
+            scored = self.score_many(self.solve_private_many(list(new.values())))
+            self.cache.update(zip(new, scored, strict=True))
+        return [self.cache[key] for key in keys]
 
     def search(self) -> tuple[Candidate, list[Candidate]]:
         """Coordinate search over the searched knobs (two rounds when there are several)."""
@@ -247,18 +276,17 @@ class Problem:
 
     def _line_search(self, start: dict[str, float], key: str, seen: list[Candidate]
                      ) -> Candidate:
-        def at(x: float) -> Candidate:
-            c = self.candidate({**start, key: round(float(np.clip(x, FINE_STEP, 1.0)), 6)})
-            if not any(x is c for x in seen):
-                seen.append(c)
-            return c
+        def at(xs: Sequence[float]) -> list[Candidate]:
+            found = self.candidates([{**start, key: round(float(np.clip(x, FINE_STEP, 1.0)), 6)}
+                                     for x in xs])
+            seen.extend(c for c in found if not any(x is c for x in seen))
+            return found
 
         n = int(round(1.0 / COARSE_STEP))
-        coarse = [at(i * COARSE_STEP) for i in range(1, n + 1)]
-        best = min(coarse, key=rank)
+        best = min(at([i * COARSE_STEP for i in range(1, n + 1)]), key=rank)
         centre = best.positions[key]
         k = int(round(FINE_SPAN / FINE_STEP))
-        fine = [at(centre + i * FINE_STEP) for i in range(-k, k + 1)]
+        fine = at([centre + i * FINE_STEP for i in range(-k, k + 1)])
         return min([best, *fine], key=rank)
 
 

@@ -1,0 +1,73 @@
+"""The bundled catalog kept between runs: read back equal, renewed when a file changes,
+never an error when the folder cannot be used."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from signalchain.catalog import cache, store
+
+
+@pytest.fixture
+def fresh(monkeypatch, tmp_path):
+    """An empty cache folder, and default_catalog's in-process copy forgotten."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV_VAR, str(folder))
+    store.default_catalog.cache_clear()
+    yield folder
+    store.default_catalog.cache_clear()
+
+
+def _kept(folder):
+    return sorted(p.name for p in folder.glob("catalog-*.pickle")) if folder.exists() else []
+
+
+def test_the_parsed_catalog_is_kept_and_read_back_equal(fresh, monkeypatch):
+    first = store.default_catalog()
+    (name,) = _kept(fresh)
+    assert oct(os.stat(fresh / name).st_mode & 0o777) == "0o600"
+    store.default_catalog.cache_clear()
+    parsed = []
+    monkeypatch.setattr(store.Catalog, "from_directory",
+                        classmethod(lambda cls, *a, **k: parsed.append(a) or first))
+    second = store.default_catalog()
+    assert parsed == []  # read back, not parsed
+    assert second.entries == first.entries and second.origins == first.origins
+    assert second is not first
+
+
+def test_a_changed_file_makes_a_new_copy(fresh, monkeypatch, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(store._data_root(), data)
+    monkeypatch.setattr(store, "_data_root", lambda: data)
+    store.default_catalog()
+    (before,) = _kept(fresh)
+    some = sorted(data.rglob("*.yaml"))[0]
+    some.write_text(some.read_text() + "\n# a comment changes the bytes\n")
+    store.default_catalog.cache_clear()
+    store.default_catalog()
+    (after,) = _kept(fresh)  # the old copy is removed
+    assert after != before
+
+
+def test_a_damaged_copy_is_parsed_again(fresh):
+    first = store.default_catalog()
+    (name,) = _kept(fresh)
+    (fresh / name).write_bytes(b"not a pickle")
+    store.default_catalog.cache_clear()
+    assert store.default_catalog().entries == first.entries
+
+
+def test_off_and_unwritable_folders_keep_nothing_and_fail_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV_VAR, "off")
+    store.default_catalog.cache_clear()
+    assert len(store.default_catalog().entries) > 10
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder would be")
+    monkeypatch.setenv(cache.ENV_VAR, str(blocker / "cache"))
+    store.default_catalog.cache_clear()
+    assert len(store.default_catalog().entries) > 10
+    store.default_catalog.cache_clear()
