@@ -71,3 +71,16 @@ def test_off_and_unwritable_folders_keep_nothing_and_fail_nothing(monkeypatch, t
     store.default_catalog.cache_clear()
     assert len(store.default_catalog().entries) > 10
     store.default_catalog.cache_clear()
+
+
+def test_the_bundled_catalog_travels_by_name_and_others_by_value():
+    import pickle
+
+    from signalchain.catalog.synthetic import synthetic_catalog
+
+    bundled = store.default_catalog()
+    assert len(pickle.dumps(bundled)) < 200  # a reference, not 55 entries
+    assert pickle.loads(pickle.dumps(bundled)) is bundled
+    mine = synthetic_catalog(bundled, headphones=2, amps=1, seed=3)
+    back = pickle.loads(pickle.dumps(mine))
+    assert back is not mine and back.entries == mine.entries and not back.bundled

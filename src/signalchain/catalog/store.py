@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from signalchain import limits
 from signalchain import thresholds as th
@@ -63,6 +63,8 @@ class Catalog:
         self.entries = dict(entries)
         self.origins = dict(origins)
         self.overrides = tuple(overrides)
+        self.bundled = False
+        """True for :func:`default_catalog`'s (it travels to other processes by name)."""
 
     @classmethod
     def from_directory(cls, root: Path, origin: str | None = None) -> Catalog:
@@ -126,6 +128,13 @@ class Catalog:
         return [v for v in self.entries.values()
                 if isinstance(v, CableSpec) and v.kind == "adapter"]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the bundled catalog travels to worker processes by name: each reads its own copy
+        # (kept parsed, see cache.py) instead of receiving every entry with every task
+        if self.bundled:
+            return (default_catalog, ())
+        return (Catalog, (self.entries, self.origins, self.overrides))
+
     def shop(self, rig: Rig, replace: str | None = None, *, kind: str | None = None,
              for_listeners: bool = False, priority: str = "quality",
              target_spl_db: float = th.DEFAULT_TARGET_SPL_DB,
@@ -172,8 +181,10 @@ def default_catalog() -> Catalog:
     with limits.using(limits.DEFAULT):
         name = cache.digest(root, catalog_files(root))
         kept = cache.load(name)
-        if isinstance(kept, Catalog):
-            return kept
-        catalog = Catalog.from_directory(root, origin=BUNDLED)
-    cache.save(name, catalog)
+        if isinstance(kept, tuple) and len(kept) == 2:
+            catalog = Catalog(*kept)
+        else:
+            catalog = Catalog.from_directory(root, origin=BUNDLED)
+            cache.save(name, (catalog.entries, catalog.origins))
+    catalog.bundled = True
     return catalog
