@@ -234,3 +234,17 @@ def test_rig_sweep_takes_the_cli_texts():
                      listeners=["bob"])
     assert by_api == by_parts
     assert [r.values[0] for r in by_api.rows] == [0.2, 0.6, 1.0]  # not 0.6000000000000001
+
+
+def test_an_unsolved_rig_is_small_and_simulates_the_same():
+    import pickle
+
+    seed = sc.Rig.from_path(SEED)
+    solved = seed.simulate()
+    light = seed.unsolved()
+    assert len(pickle.dumps(light)) < len(pickle.dumps(seed)) / 5
+    again = pickle.loads(pickle.dumps(light)).simulate()
+    assert [(lf.id, lf.program_spl_db, lf.noise_spl_dba) for lf in again.listeners] == \
+        [(lf.id, lf.program_spl_db, lf.noise_spl_dba) for lf in solved.listeners]
+    knobbed = seed.with_knobs({"scarlett.headphones": 0.3}).unsolved()
+    assert knobbed.simulate().knobs["scarlett.headphones"] == 0.3

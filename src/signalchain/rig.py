@@ -14,6 +14,7 @@ resolved devices.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -247,6 +248,18 @@ class Rig:
         new._knob_overrides = {k: v for k, v in self._knob_overrides.items()
                                if k.partition(".")[0] in spec.devices}
         return new
+
+    def unsolved(self) -> Rig:
+        """This rig without its cached stages (resolved, built, compiled): a small pickle.
+
+        For work sent to other processes that builds its own circuits anyway; the stages are
+        made again on first use.
+        """
+        light = copy.copy(self)
+        for name in ("resolved", "built", "graph", "_knob_names"):
+            light.__dict__.pop(name, None)
+        light._knobs_of = None
+        return light
 
     # ---- derived stages (cached) -----------------------------------------------------------
 

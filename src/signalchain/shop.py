@@ -169,9 +169,11 @@ def shop(rig: Rig, replace: str | None = None, *, kind: str | None = None,
                   if not is_mic_booster(rig.catalog.get(c))]  # type: ignore[arg-type]
     if not candidates:
         raise UsageError([Diagnostic("error", f"the catalog has no {kind}", code="bad-option")])
+    # each candidate builds its own rig: other processes get this one without its circuit
+    sent = rig if executor is None else rig.unsolved()
     tasks: list[tuple[Any, ...]] = [
-        (_headphone_offer, rig, c, target_spl_db) if for_listeners
-        else (_swap_offer, rig, target, c, priority, target_spl_db) for c in candidates]
+        (_headphone_offer, sent, c, target_spl_db) if for_listeners
+        else (_swap_offer, sent, target, c, priority, target_spl_db) for c in candidates]
     if executor is None:
         offers = [task[0](*task[1:]) for task in tasks]
     else:

@@ -225,7 +225,9 @@ def sweep(rig: Rig, variables: Sequence[Variable], *, random: int | None = None,
         for chunk in _chunks(variables, pts, len(pts) or 1):
             rows.extend(_run_chunk(rig, variables, chunk, names))
     else:
-        futures = [executor.submit(_run_chunk, rig, tuple(variables), chunk, names)
+        # a task that builds its own circuit gets the rig without the solved one
+        payload = rig.unsolved() if any(v.structural for v in variables) else rig
+        futures = [executor.submit(_run_chunk, payload, tuple(variables), chunk, names)
                    for chunk in _chunks(variables, pts, max(1, chunk_points))]
         for future in futures:
             rows.extend(future.result())
