@@ -250,7 +250,7 @@ class Rig:
         return new
 
     def unsolved(self) -> Rig:
-        """This rig without its cached stages (resolved, built, compiled): a small pickle.
+        """A copy without the cached stages (resolved, built, compiled): a small pickle.
 
         For work sent to other processes that builds its own circuits anyway; the stages are
         made again on first use.
