@@ -373,20 +373,20 @@ def test_a_dynamic_mic_does_not_mind_phantom_power_and_closer_is_computed():
 def test_the_input_filters_move_on_once_per_block(monkeypatch):
     """Inputs are read level by level within a block (mics, then direct monitoring, then the
     amps); the streaming filters' tails may move on only once, or they are counted twice."""
-    from signalchain.render.filters import FirBank
+    from signalchain.render.filters import PathBank
 
     rig = Rig.from_path(EXAMPLES / "07-podcast-two-mics.yaml")
     commits: list[bool] = []
-    real = FirBank.process
+    real = PathBank.process
 
     def spy(self, sources, out, commit=True):
-        if self is engine.fir_in:
+        if self is engine.paths_in:
             commits.append(commit)
         real(self, sources, out, commit)
 
     with rig.render("builtin:sine1k", seconds=0.3) as stream:
         engine = stream._engine
-        assert engine.fir_in.filters  # the HM-4's input filters its source
-        monkeypatch.setattr(FirBank, "process", spy)
+        assert engine.paths_in.paths  # the HM-4's input filters its source
+        monkeypatch.setattr(PathBank, "process", spy)
         blocks = list(stream.blocks(4800))
     assert len(blocks) == 3 and commits.count(True) == 3 and len(commits) > 3

@@ -21,7 +21,7 @@ from signalchain.arrays import BoolArray, Float32Array, FloatArray, IntArray
 from signalchain.evaluate import stage_noise_v2
 from signalchain.graph.compile import F_MAX_HZ, F_MIN_HZ, SignalGraph
 from signalchain.graph.response import Response, respond
-from signalchain.render.filters import FirBank, design_path
+from signalchain.render.filters import PathBank, PathFilter, design_path
 from signalchain.render.recorder import (
     NOISE_TABLE,
     Recorder,
@@ -59,32 +59,32 @@ class EarStats(SignalStats):
 
 
 def _sense_paths(graph: SignalGraph, sense_idx: list[int], samplerate: int
-                 ) -> tuple[FloatArray, list[tuple[int, int, FloatArray]]]:
-    """Each (sense, drive) path as a plain gain, or as an FIR filter where it is not flat."""
+                 ) -> tuple[FloatArray, list[tuple[int, int, PathFilter]]]:
+    """Each (sense, drive) path as a plain gain, or as a filter where it is not flat."""
     t = graph.solution.transfer
     n_d = graph.n_drive
     freqs = graph.freqs_hz
     band = (freqs >= F_MIN_HZ) & (freqs <= F_MAX_HZ)
     i_1k = int(np.argmin(np.abs(freqs[band] - 1e3)))
     gains = np.zeros((len(sense_idx), n_d))
-    firs: list[tuple[int, int, FloatArray]] = []
+    filtered: list[tuple[int, int, PathFilter]] = []
     for row, s in enumerate(sense_idx):
         peak = np.abs(t[band, s, :n_d]).max(axis=0)
         keep = max(NEGLIGIBLE, RELATIVE_FLOOR * peak.max(initial=0.0))
         for j in np.flatnonzero(peak >= keep):
             pf = design_path(t[band, s, j], freqs[band], i_1k, samplerate)
-            if pf.taps is None:
+            if pf.taps is None and pf.sos is None:
                 gains[row, j] = pf.gain
             else:
-                firs.append((row, int(j), pf.taps))
-    return gains, firs
+                filtered.append((row, int(j), pf))
+    return gains, filtered
 
 
-def _levels(graph: SignalGraph, g_in: FloatArray, fir_in: list[tuple[int, int, FloatArray]]
+def _levels(graph: SignalGraph, g_in: FloatArray, paths_in: list[tuple[int, int, PathFilter]]
             ) -> list[IntArray]:
     """Drive columns in topological levels: DAC columns first, then amps fed by earlier ones."""
     n_d = graph.n_drive
-    feeds = [set(np.flatnonzero(np.abs(g_in[i]) > 0)) | {j for r, j, _ in fir_in if r == i}
+    feeds = [set(np.flatnonzero(np.abs(g_in[i]) > 0)) | {j for r, j, _ in paths_in if r == i}
              for i in range(len(graph.input_senses))]
     level = np.full(n_d, -1)
     for _ in range(n_d + 1):
@@ -146,10 +146,13 @@ def _listener_ears(graph: SignalGraph) -> dict[str, tuple[int, int]]:
     return {who: (p[0], p[1]) for who, p in pairs.items()}
 
 
-def _columns_heard(graph: SignalGraph, resp: Response, pair: tuple[int, int]) -> IntArray:
-    """The drive columns whose noise reaches a listener's ears (for counting clipping)."""
+def _columns_heard(graph: SignalGraph, at_ref: Response, pair: tuple[int, int]) -> IntArray:
+    """The drive columns whose noise reaches a listener's ears (for counting clipping).
+
+    ``at_ref`` is the loop solved at the reference frequency only.
+    """
     el, er = pair
-    reach = np.abs(resp.noise[graph.i_ref][[graph.ear_senses[el], graph.ear_senses[er]], :])
+    reach = np.abs(at_ref.noise[0][[graph.ear_senses[el], graph.ear_senses[er]], :])
     return np.flatnonzero(reach.max(axis=0) > 1e-4)
 
 
@@ -166,8 +169,9 @@ class Renderer:
     input_map: FloatArray
     g_in: FloatArray
     g_ear: FloatArray
-    fir_in: FirBank
-    fir_ear: FirBank
+    paths_in: PathBank
+    """The filtered (not flat) paths into the inputs."""
+    paths_ear: PathBank
     noise_sigma: FloatArray
     drive_clip: FloatArray
     input_clip: FloatArray
@@ -187,9 +191,11 @@ class Renderer:
     def from_graph(cls, graph: SignalGraph, positions: dict[str, float], samplerate: int,
                    seed: int = 0) -> Renderer:
         """Derive gains, filters, noise, clip levels and hum tables from the graph."""
-        resp = respond(graph, positions)
-        g_in, fir_in = _sense_paths(graph, graph.input_senses, samplerate)
-        g_ear, fir_ear = _sense_paths(graph, graph.ear_senses, samplerate)
+        # only the gains and the reference frequency are read: the whole grid at 64
+        # listeners would hold tens of MB for nothing
+        resp = respond(graph, positions, np.array([graph.i_ref]))
+        g_in, paths_in = _sense_paths(graph, graph.input_senses, samplerate)
+        g_ear, paths_ear = _sense_paths(graph, graph.ear_senses, samplerate)
         program_channel = np.array([int(np.argmax(r)) if r.any() else -1
                                     for r in graph.program_map])
         # The graph counts program in RMS volts per full-scale sine; a sample of 1.0 is that
@@ -207,10 +213,10 @@ class Renderer:
                     if graph.preamps else None)
         voices = Voices(graph, samplerate) if graph.talkers else None
         # clip limits are RMS limits of sines; samples are peaks
-        return cls(graph, samplerate, _levels(graph, g_in, fir_in), stream_gains,
+        return cls(graph, samplerate, _levels(graph, g_in, paths_in), stream_gains,
                    program_channel, graph.input_map * graph.input_scale(positions)[None, :],
-                   g_in, g_ear, FirBank(fir_in),
-                   FirBank(fir_ear), noise_sigma, _drive_clip(graph) * np.sqrt(2),
+                   g_in, g_ear, PathBank(paths_in),
+                   PathBank(paths_ear), noise_sigma, _drive_clip(graph) * np.sqrt(2),
                    input_clip * np.sqrt(2), hum_in, hum_ear, ear_scale, listener_ears,
                    listener_columns, recorder, voices, seed,
                    {who: [EarStats(), EarStats()] for who in listener_ears})
@@ -220,12 +226,18 @@ class Renderer:
                                  NOISE_TABLES)
         # one pre-scaled table per noisy column: adding noise is then a single pass
         self._noisy = np.flatnonzero(self.noise_sigma > 0)
-        self._noise = {int(j): (self.noise_sigma[j] * base[(int(j) * 5) % NOISE_TABLES])
-                       .astype(np.float32) for j in self._noisy}
+        # columns of the same stage type share a level: one scaled table per (level, table)
+        scaled: dict[tuple[float, int], Float32Array] = {}
+        self._noise: dict[int, Float32Array] = {}
+        for j in map(int, self._noisy):
+            key = (float(self.noise_sigma[j]), (j * 5) % NOISE_TABLES)
+            if key not in scaled:
+                scaled[key] = (key[0] * base[key[1]]).astype(np.float32)
+            self._noise[j] = scaled[key]
         self._offsets = np.random.default_rng(self.seed + 1)
         # columns no ear hears (an unplugged output) are not computed at all
         reach = np.abs(self.g_ear).sum(axis=0) + np.abs(self.g_in).sum(axis=0)
-        for _, j, _ in self.fir_ear.filters + self.fir_in.filters:
+        for _, j, _ in self.paths_ear.paths + self.paths_in.paths:
             reach[j] += 1.0
         self._active = [_as_slice(lvl[reach[lvl] > 0]) for lvl in self.levels]
         self._gains32 = self.gains.astype(np.float32)
@@ -233,8 +245,7 @@ class Renderer:
         # volts at each driver -> WAV samples (Pa / 20) folded into everything that reaches it
         scale = self.ear_scale[:, None]
         self._g_ear32 = sparse.csr_matrix((self.g_ear * scale).astype(np.float32))
-        self.fir_ear = FirBank([(t, s, h * self.ear_scale[t]) for t, s, h in
-                                self.fir_ear.filters])
+        self.paths_ear = self.paths_ear.scaled(self.ear_scale)
         # each amp column reads one internal channel: a gather, not a matrix product
         self._sense_of = np.array([int(np.argmax(r)) if r.any() else -1
                                    for r in self.input_map])
@@ -292,7 +303,7 @@ class Renderer:
         senses: Float32Array = self._g_in32 @ x
         if self._hum_in is not None:
             senses += self._hum_in[:, hum]
-        self.fir_in.process(x, senses, commit=final)
+        self.paths_in.process(x, senses, commit=final)
         if self.recorder is not None:
             self.recorder.add_noise(senses)
         lim = self.input_clip[:, None]
@@ -347,7 +358,7 @@ class Renderer:
         ears = self._g_ear32 @ x
         if self._hum_ear is not None:
             ears += self._hum_ear[:, hum]
-        self.fir_ear.process(x, ears)
+        self.paths_ear.process(x, ears)
         sum_sq = np.einsum("ij,ij->i", ears, ears)
         peaks = np.maximum(ears.max(axis=1), -ears.min(axis=1)) if frames else \
             np.zeros(len(ears))
@@ -407,7 +418,7 @@ class Renderer:
             if over is not None:
                 clip_rows.append((cols, over))
         out = self._to_ears(x, hum, frames, clip_rows)
-        if self.recorder is not None or self.fir_in:
+        if self.recorder is not None or self.paths_in:
             final = self._senses(x, hum, final=True)
             if self.recorder is not None:
                 self.recorder.record(final)
