@@ -258,9 +258,12 @@ class Renderer:
         period = self.hum_in.shape[1] if self.hum_in.size else self.hum_ear.shape[1]
         self._period = max(period, 1)
         reps = int(np.ceil((self.samplerate + self._period) / self._period))
-        self._hum_in = np.tile(self.hum_in, reps).astype(np.float32) if self._hum_any else None
-        self._hum_ear = (np.tile(self.hum_ear * self.ear_scale[:, None], reps).astype(np.float32)
-                         if self._hum_any else None)
+        # a second of hum per input and ear, tiled in float32 (at 64 listeners a float64
+        # tile would be a 50 MB peak on its way)
+        self._hum_in = (np.tile(self.hum_in.astype(np.float32), reps) if self._hum_any
+                        else None)
+        self._hum_ear = (np.tile((self.hum_ear * self.ear_scale[:, None]).astype(np.float32),
+                                 reps) if self._hum_any else None)
         self._map_gain32 = (self.gains[:, None] * self.input_map).astype(np.float32)
         self._rows = np.arange(len(self.gains))
         # microphones: a talker's voice (Pa) times the sensitivity; direct monitoring: a DAC
