@@ -276,6 +276,9 @@ class Renderer:
         rms_gain = self.gains / np.where(self.program_channel >= 0, np.sqrt(2), 1.0)
         self._dm_gain32 = (rms_gain[self._dm_rows, None]
                            * self.input_map[self._dm_rows]).astype(np.float32)
+        # each level of amps reads only its own inputs: with no input filters or recorder
+        # (which run on every input), those rows alone are computed at that level
+        self._level_inputs = [self._inputs_read(cols) for cols in self._active]
         # the block buffer, made again only when the block length changes
         self._x = np.zeros((len(self.gains), 0), dtype=np.float32)
         # a bound on each column's noise peak, so clip scans can be skipped when nothing clips
@@ -312,6 +315,42 @@ class Renderer:
         lim = self.input_clip[:, None]
         np.clip(senses, -lim, lim, out=senses)
         return senses
+
+    def _inputs_read(self, cols: IntArray | slice
+                     ) -> tuple[IntArray, sparse.csr_matrix, IntArray] | None:
+        """What a level reads, when each of its columns amplifies one input.
+
+        The inputs read, their rows of the input gains and each column's row among them;
+        None where the level must read every input (input filters, a recorder, mixes).
+        """
+        rows = self._rows[cols]
+        if (self.recorder is not None or self.paths_in or not self.graph.input_senses
+                or not ((self.input_map[rows] != 0).sum(axis=1) == 1).all()
+                or not (self.input_map[rows].sum(axis=1) == 1).all()):
+            return None
+        read = np.unique(self._sense_of[rows])
+        return read, self._g_in32[read], np.searchsorted(read, self._sense_of[rows])
+
+    def _amplify_level(self, x: Float32Array, cols: IntArray | slice, frames: int,
+                       hum: slice, level: int) -> FloatArray:
+        """Drive a level's amp columns from their inputs; returns each input's peak."""
+        plan = self._level_inputs[level]
+        if plan is None:
+            return self._amplify_inputs(x, cols, frames, hum)
+        read, g_read, pick = plan
+        senses: Float32Array = g_read @ x
+        if self._hum_in is not None:
+            senses += self._hum_in[read, hum]
+        lim = self.input_clip[read, None]
+        np.clip(senses, -lim, lim, out=senses)
+        rows = self._rows[cols]
+        if isinstance(cols, slice):
+            np.multiply(self._gains32[rows, None], senses[pick], out=x[cols])
+        else:
+            x[cols] = self._gains32[rows, None] * senses[pick]
+        peak = np.zeros(len(self.input_clip))
+        peak[read] = np.abs(senses).max(axis=1)
+        return peak
 
     def _amplify_inputs(self, x: Float32Array, cols: IntArray | slice, frames: int,
                         hum: slice) -> FloatArray:
@@ -403,7 +442,7 @@ class Renderer:
         voices = self.voices.block(frames) if self.voices is not None else None
         if self.recorder is not None:
             self.recorder.begin(frames)
-        for cols in self._active:
+        for level, cols in enumerate(self._active):
             if isinstance(cols, np.ndarray) and not len(cols):
                 continue
             chans = self.program_channel[cols]
@@ -411,7 +450,7 @@ class Renderer:
             if from_prog.all():
                 np.multiply(self._gains32[cols, None], prog[chans], out=x[cols])
             else:
-                sense_peak = self._amplify_inputs(x, cols, frames, hum)
+                sense_peak = self._amplify_level(x, cols, frames, hum, level)
                 if from_prog.any():
                     pc = self._rows[cols][from_prog]
                     x[pc] = self._gains32[pc, None] * prog[chans[from_prog]]
