@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks.rig_size import tree_rig
+
 from signalchain import limits
 from signalchain.advise import Advice
 from signalchain.catalog import default_catalog
