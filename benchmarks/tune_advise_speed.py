@@ -1,4 +1,5 @@
-"""How long tune and advise take (targets: seed rig tune < 100 ms, advise < 1 s; 16 listeners tune < 1 s).
+"""How long tune and advise take (targets: tune < 100 ms and advise < 1 s on the seed rig,
+tune < 1 s on 16 listeners).
 
 The rig is examples/01 (Scarlett 2i2 headphone out into a Mackie HM-4, four listeners).
 tune is timed on an already compiled rig (as the CLI does after 'check'); advise from
