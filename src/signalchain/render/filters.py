@@ -258,6 +258,7 @@ class IirBank:
             sources = np.array([filters[k][1] for k in members])
             state = np.zeros((len(sos32), len(members), 2), dtype=np.float32)
             self._groups.append((sos32, targets, sources, state))
+        self._distinct = [len(np.unique(t)) == len(t) for _, t, _, _ in self._groups]
 
     def __bool__(self) -> bool:
         return bool(self.filters)
@@ -268,7 +269,7 @@ class IirBank:
             return
         for g, (sos, targets, srcs, state) in enumerate(self._groups):
             y, final = signal.sosfilt(sos, sources[srcs], axis=-1, zi=state)
-            if len(np.unique(targets)) == len(targets):
+            if self._distinct[g]:
                 out[targets] += y
             else:
                 for row, target in enumerate(targets):
