@@ -11,23 +11,28 @@ do the *same* work, and placed against what this machine could do at best.
 
    - engine: ``Renderer.process`` block by block (BLOCK frames), no file output;
    - pedalboard: the engine's own prepared data (gains, clip limits, noise tables and
-     offsets, hum tables, ear gain matrix, FIR taps) run through pedalboard plugins
+     offsets, hum tables, ear gain matrix, filtered paths) run through pedalboard plugins
      (Gain, Invert, Clipping, Convolution), streamed block by block, with NumPy/SciPy
      where pedalboard has no equivalent (noise addition, the sparse gain matrices, hum,
-     statistics);
+     statistics). pedalboard has no general IIR filter: an IIR path is convolved with its
+     impulse response (to -140 dB), which gives the same output;
    - scipy: the same data, whole file at once (not streaming): NumPy gains, noise and
-     clipping, ``scipy.signal.oaconvolve`` for the FIRs over the whole program;
+     clipping, ``scipy.signal.sosfilt`` for the IIR paths and ``oaconvolve`` for any FIR
+     paths over the whole program;
    - render: the whole ``render`` call (engine set-up, program synthesis, four float32 WAV
      files written; CPU time, so waiting on the disk is not counted).
 
    Before timing, the engine, pedalboard and SciPy variants run on the same 2 s with the
    same noise and their ears are compared sample by sample.
 3. The machine's limit, measured in the same rounds: memory bandwidth (``np.copyto`` and
-   ``np.add`` on arrays far larger than the caches) and FFT throughput (``scipy.fft``
-   rfft + irfft at the engine's FFT size). The engine must at least read the program,
-   write its drive columns and its ears (bytes / bandwidth) and run one forward FFT per
-   FIR source column and one inverse per FIR target row (FirBank.process); the sum of
-   the two is the limit time per block, printed as the engine's fraction of it.
+   ``np.add`` on arrays far larger than the caches), FFT throughput (``scipy.fft``
+   rfft + irfft at the engine's FFT size, for FIR paths) and recursive-filter throughput
+   (``scipy.signal.sosfilt`` on the IIR paths' sources, one block: a recursion cannot be
+   vectorised over time, and this is the compiled loop the engine calls). The engine must
+   at least read the program, write its drive columns and its ears (bytes / bandwidth),
+   run one forward FFT per FIR source column and one inverse per FIR target row, and run
+   its IIR paths; the sum is the limit time per block, printed as the engine's fraction
+   of it.
 4. Peak memory of a 1-hour render with /usr/bin/time -v (skip with ``--no-hour``).
 """
 
@@ -92,6 +97,8 @@ class RigWork:
     """Columns -> ears, WAV scale folded in."""
     firs: list[tuple[int, int, np.ndarray]]
     """(ear row, column, taps), WAV scale folded in."""
+    iirs: list[tuple[int, int, np.ndarray]]
+    """(ear row, column, second-order sections), float32, WAV scale folded in."""
     hum_in: np.ndarray | None
     hum_ear: np.ndarray | None
     """One mains period per input / ear (None: below -140 dB SPL, the engine skips it)."""
@@ -102,7 +109,8 @@ class RigWork:
     def of(cls, engine: Renderer) -> RigWork:
         """Read the prepared data (see Renderer.__post_init__); refuse what it does not cover."""
         unsupported = [what for what, present in (
-            ("FIR paths into inputs", bool(engine.fir_in)), ("a recorder", engine.recorder),
+            ("filtered paths into inputs", bool(engine.paths_in)),
+            ("a recorder", engine.recorder),
             ("talkers", engine.voices), ("direct monitoring", len(engine._dm_rows)),
             ("amp channels summed from several inputs",
              np.count_nonzero(engine.input_map, axis=1).max(initial=0) > 1))
@@ -115,7 +123,9 @@ class RigWork:
                    engine.program_channel, engine._sense_of, engine._g_in32, engine.input_clip,
                    engine.drive_clip, engine._noise, engine._noise_peak, engine.seed,
                    engine._g_ear32,
-                   [(t, s, h.astype(np.float32)) for t, s, h in engine.fir_ear.filters],
+                   [(t, s, h.astype(np.float32)) for t, s, h in engine.paths_ear.fir.filters],
+                   [(t, s, sos.astype(np.float32)) for t, s, sos in
+                    engine.paths_ear.iir.filters],
                    engine.hum_in.astype(np.float32) if hum else None,
                    (engine.hum_ear * engine.ear_scale[:, None]).astype(np.float32)
                    if hum else None, engine.listener_ears, engine.listener_columns)
@@ -234,6 +244,16 @@ def groups(values: np.ndarray) -> list[tuple[np.ndarray, float]]:
     return [(np.flatnonzero(values == v), float(v)) for v in np.unique(values)]
 
 
+def impulse_response(sos: np.ndarray, floor_db: float = -140.0, most: int = 1 << 16
+                     ) -> np.ndarray:
+    """An IIR path's impulse response, cut where its tail stays below ``floor_db`` of its peak."""
+    impulse = np.zeros(most, dtype=np.float32)
+    impulse[0] = 1.0
+    h = signal.sosfilt(sos, impulse)
+    above = np.flatnonzero(np.abs(h) > np.abs(h).max() * 10 ** (floor_db / 20))
+    return h[:int(above[-1]) + 1].astype(np.float32)
+
+
 class PedalboardRig:
     """The engine's signal flow as pedalboard plugins; NumPy/SciPy where pedalboard has none.
 
@@ -259,7 +279,8 @@ class PedalboardRig:
         self.sense_clip = [(idx, pb.Clipping(threshold_db=float(20 * np.log10(lim))))
                            for idx, lim in groups(work.input_clip) if np.isfinite(lim)]
         self.firs = []
-        for t, s, taps in work.firs:
+        for t, s, taps in work.firs + [(t, s, impulse_response(sos)) for t, s, sos in
+                                       work.iirs]:
             undo = float(np.sqrt(np.sum(taps.astype(np.float64) ** 2)) / 0.125)
             self.firs.append((t, s, pb.Pedalboard([
                 pb.Convolution(taps, sample_rate=FS), pb.Gain(gain_db=20 * np.log10(undo))])))
@@ -394,6 +415,8 @@ def run_scipy(work: RigWork, program: np.ndarray, keep: bool = False) -> Result:
         add_periodic(ears, work.hum_ear)
     for t, s, taps in work.firs:
         ears[t] += signal.oaconvolve(x[s], taps)[:n]
+    for t, s, sos in work.iirs:
+        ears[t] += signal.sosfilt(sos, x[s])
     sum_sq, peak = ear_stats(ears)
     return Result(ears if keep else None, sum_sq, peak, clipped_per_listener(work, over))
 
@@ -440,16 +463,18 @@ class BlockWork:
     fft_size: int
     n_forward: int
     n_inverse: int
+    iirs: list[tuple[int, int, np.ndarray]]
 
     @classmethod
     def of(cls, work: RigWork) -> BlockWork:
-        """Program in, computed drive columns written, ears out; FirBank's FFTs."""
+        """Program in, computed drive columns written, ears out; FFTs; IIR paths."""
         frames = min(BLOCK, FS)
         n_cols = sum(len(rows) for rows in work.levels)
         n_taps = max((len(h) for _, _, h in work.firs), default=0)
         return cls(frames, 4 * frames * (2 + n_cols + work.n_ears),
                    sp_fft.next_fast_len(frames + n_taps - 1, real=True) if n_taps else 0,
-                   len({s for _, s, _ in work.firs}), len({t for t, _, _ in work.firs}))
+                   len({s for _, s, _ in work.firs}), len({t for t, _, _ in work.firs}),
+                   work.iirs)
 
 
 def bandwidth_probes() -> dict[str, tuple[Callable[[], object], int]]:
@@ -468,6 +493,18 @@ def fft_probe(bw: BlockWork) -> Callable[[], object]:
         for _ in range(FFT_LOOPS):
             spectra = sp_fft.rfft(sources, bw.fft_size, axis=1)
             sp_fft.irfft(spectra[:1].repeat(bw.n_inverse, axis=0), bw.fft_size, axis=1)
+    return run
+
+
+def iir_probe(bw: BlockWork) -> Callable[[], object]:
+    """FFT_LOOPS times the IIR paths over one block (sosfilt, float32, as the engine)."""
+    rng = np.random.default_rng(0)
+    sources = rng.standard_normal((len(bw.iirs), bw.frames)).astype(np.float32)
+
+    def run() -> None:
+        for _ in range(FFT_LOOPS):
+            for row, (_, _, sos) in enumerate(bw.iirs):
+                signal.sosfilt(sos, sources[row])
     return run
 
 
@@ -491,12 +528,18 @@ def limit_lines(bw: BlockWork, times: dict[str, list[float]],
         lines.append(f"  scipy.fft at the engine's size {bw.fft_size}: "
                      f"{t_fft / n_fft / bw.fft_size * 1e9:.2f} ns per sample per transform "
                      f"(rfft or irfft, float32, best)")
-    limit = t_mem + t_fft
+    t_iir = 0.0
+    if bw.iirs:
+        t_iir = min(times["iir"]) / FFT_LOOPS
+        n_sections = sum(len(sos) for _, _, sos in bw.iirs)
+        lines.append(f"  scipy.signal.sosfilt (float32): {t_iir / n_sections / bw.frames * 1e9:.2f}"
+                     f" ns per sample per second-order section (best)")
+    limit = t_mem + t_fft + t_iir
     lines += [
         f"  engine's least work per {bw.frames}-frame block: {bw.bytes / 1e6:.2f} MB touched "
         f"(program in, drive columns, ears out) = {t_mem * 1e3:.3f} ms at {gbs:.1f} GB/s, + "
-        f"{bw.n_forward} rfft + {bw.n_inverse} irfft = {t_fft * 1e3:.3f} ms; "
-        f"limit {limit * 1e3:.3f} ms",
+        f"{bw.n_forward} rfft + {bw.n_inverse} irfft = {t_fft * 1e3:.3f} ms, + "
+        f"{len(bw.iirs)} IIR paths = {t_iir * 1e3:.3f} ms; limit {limit * 1e3:.3f} ms",
         f"  engine: {statistics.median(engine_block_s) * 1e3:.3f} ms per block (median) = "
         f"{limit / statistics.median(engine_block_s):.0%} of this machine's limit "
         f"({limit / min(engine_block_s):.0%} at its best round); the limit's ceiling is "
@@ -571,6 +614,8 @@ def main() -> None:
           f"builtin:music at {FS} Hz in {BLOCK}-frame blocks; {args.repeats} interleaved rounds, "
           f"CPU time (time.process_time)")
     print(f"engine's work: {sum(len(r) for r in work.levels)} drive columns, {work.n_ears} ears, "
+          f"{len(work.iirs)} IIR paths "
+          f"({'/'.join(str(len(sos)) for *_, sos in work.iirs) or 'no'} sections), "
           f"{len(work.firs)} FIR paths of {max((len(h) for *_, h in work.firs), default=0)} "
           f"taps (FFT size {bw.fft_size}), noise on {len(work.noise)} columns, hum "
           f"{'added' if work.hum_ear is not None else 'below -140 dB SPL (skipped)'}")
@@ -579,11 +624,12 @@ def main() -> None:
         for line in compare(graph, work, program):
             print(line)
     print("  what differs: pedalboard convolves with JUCE's partitioned convolution, one "
-          "Convolution per path (the IR it normalises, undone by a Gain), gains are set in dB "
+          "Convolution per path (an IIR path's impulse response to -140 dB; the IR it "
+          "normalises, undone by a Gain), gains are set in dB "
           "(polarity by Invert) and Clipping always runs, where the engine and the scipy "
           "variant skip columns whose peak bound cannot clip (nothing clips in this rig); "
-          "the scipy variant convolves the whole file at once (oaconvolve, no block "
-          "tails). Noise (same tables, same offsets), hum, the sparse gain matrices and the "
+          "the scipy variant filters the whole file at once (sosfilt and oaconvolve, no block "
+          "tails; sosfilt carries its state across the whole file). Noise (same tables, same offsets), hum, the sparse gain matrices and the "
           "statistics are the engine's own data and arithmetic.")
     blocks = program_blocks("builtin:music", args.seconds)
     program = np.concatenate(blocks)
@@ -600,8 +646,10 @@ def main() -> None:
         }
         if bw.fft_size:
             variants["fft"] = lambda: fft_probe(bw)
+        if bw.iirs:
+            variants["iir"] = lambda: iir_probe(bw)
         times = interleaved(variants, args.repeats)
-    names = [n for n in variants if n not in probes and n != "fft"]
+    names = [n for n in variants if n not in probes and n not in ("fft", "iir")]
     print()
     for line in table(times, names, args.seconds):
         print(line)
