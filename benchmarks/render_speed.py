@@ -628,9 +628,9 @@ def main() -> None:
           "normalises, undone by a Gain), gains are set in dB "
           "(polarity by Invert) and Clipping always runs, where the engine and the scipy "
           "variant skip columns whose peak bound cannot clip (nothing clips in this rig); "
-          "the scipy variant filters the whole file at once (sosfilt and oaconvolve, no block "
-          "tails; sosfilt carries its state across the whole file). Noise (same tables, same offsets), hum, the sparse gain matrices and the "
-          "statistics are the engine's own data and arithmetic.")
+          "the scipy variant filters the whole file at once (sosfilt and oaconvolve: no "
+          "block boundaries). Noise (same tables, same offsets), hum, the sparse gain "
+          "matrices and the statistics are the engine's own data and arithmetic.")
     blocks = program_blocks("builtin:music", args.seconds)
     program = np.concatenate(blocks)
     probes = bandwidth_probes()
