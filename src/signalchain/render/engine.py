@@ -68,11 +68,16 @@ def _sense_paths(graph: SignalGraph, sense_idx: list[int], samplerate: int
     i_1k = int(np.argmin(np.abs(freqs[band] - 1e3)))
     gains = np.zeros((len(sense_idx), n_d))
     filtered: list[tuple[int, int, PathFilter]] = []
+    designed: dict[bytes, PathFilter] = {}  # identical listeners' paths are designed once
     for row, s in enumerate(sense_idx):
         peak = np.abs(t[band, s, :n_d]).max(axis=0)
         keep = max(NEGLIGIBLE, RELATIVE_FLOOR * peak.max(initial=0.0))
         for j in np.flatnonzero(peak >= keep):
-            pf = design_path(t[band, s, j], freqs[band], i_1k, samplerate)
+            response = np.ascontiguousarray(t[band, s, j])
+            key = response.tobytes()
+            if key not in designed:
+                designed[key] = design_path(response, freqs[band], i_1k, samplerate)
+            pf = designed[key]
             if pf.taps is None and pf.sos is None:
                 gains[row, j] = pf.gain
             else:
