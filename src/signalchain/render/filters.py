@@ -83,9 +83,21 @@ def _fit_rational(target: ComplexArray, freqs_hz: FloatArray, samplerate: int, o
     B(s) − H·(A(s) − 1) = H relative to |H|, re-weighted by 1/|A| (Steiglitz–McBride).
     Poles in the right half-plane are mirrored (same magnitude) and the numerator refitted.
     """
+    if not np.all(np.isfinite(target)) or np.abs(target).min(initial=np.inf) <= 0.0:
+        return None  # a null in the band: relative weights are undefined (the FIR copes)
     s = 1j * 2 * samplerate * np.tan(np.pi * freqs_hz / samplerate) / (2 * np.pi * F_NORM_HZ)
     powers = s[:, None] ** np.arange(order + 1)[None, :]
     weight = 1.0 / np.abs(target)
+    try:
+        return _steiglitz_mcbride(target, powers, weight, samplerate)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _steiglitz_mcbride(target: ComplexArray, powers: ComplexArray, weight: FloatArray,
+                       samplerate: int) -> FloatArray | None:
+    """The iterations of :func:`_fit_rational`, its pole mirroring and the bilinear step."""
+    order = powers.shape[1] - 1
 
     def solve(matrix: ComplexArray | FloatArray, rhs: ComplexArray) -> FloatArray:
         sol, *_ = np.linalg.lstsq(np.concatenate([matrix.real, matrix.imag]),
