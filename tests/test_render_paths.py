@@ -18,6 +18,7 @@ from signalchain.render.filters import (
     IirBank,
     PathBank,
     PathFilter,
+    _fits,
     design_path,
     realised_response,
 )
@@ -101,12 +102,92 @@ def test_an_rc_lowpass_is_fitted_as_an_iir_filter():
     assert np.abs(np.angle(real / response)).max() < np.pi / 2
 
 
-def test_an_inverted_path_keeps_its_polarity():
+@pytest.mark.parametrize("shape", ["iir", "fir"])
+def test_an_inverted_path_keeps_its_polarity(shape):
+    """An inverted RC low-pass fits an IIR filter, an inverted sharp step needs the FIR:
+    both keep the inversion."""
     freqs = np.geomspace(20, 20000, 40)
-    response = -0.5 * (1 + 0.03 * (freqs < 200))  # a 0.26 dB bass step, inverted
-    pf = design_path(response.astype(complex), freqs, int(np.argmin(np.abs(freqs - 1e3))), 48000)
+    if shape == "iir":
+        response = -1 / (1 + 1j * freqs / 8000)
+    else:
+        response = (-0.5 * (1 + 0.03 * (freqs < 200))).astype(complex)
+    pf = design_path(response, freqs, int(np.argmin(np.abs(freqs - 1e3))), 48000)
+    assert (pf.sos is not None) == (shape == "iir")
     real = realised_response(pf, freqs, 48000)
     assert (real.real < 0).all()
+    assert np.abs(20 * np.log10(np.abs(real / response))).max() <= 0.05
+
+
+def test_scaling_a_path_scales_its_response_and_nothing_else():
+    """PathBank.scaled multiplies a multi-section filter's response by k (only the first
+    section's numerator carries the factor), and an FIR's taps likewise."""
+    fs = 48000
+    sos = signal.butter(4, 500, fs=fs, output="sos")
+    taps = signal.firwin(65, 2000, fs=fs)
+    bank = PathBank([(0, 0, PathFilter(1.0, sos=sos)), (1, 0, PathFilter(1.0, taps=taps))])
+    scaled = bank.scaled(np.array([3.0, -2.0]))
+    freqs = np.array([100.0, 500.0, 1000.0])
+    for (_, _, before), (_, _, after), k in zip(bank.paths, scaled.paths, (3.0, -2.0),
+                                                strict=True):
+        ratio = realised_response(after, freqs, fs) / realised_response(before, freqs, fs)
+        np.testing.assert_allclose(ratio, k, rtol=1e-5)
+    np.testing.assert_array_equal(bank.paths[0][2].sos, sos)  # the original is untouched
+
+
+def test_paths_sharing_coefficients_and_a_target_add_up():
+    """Two paths with the same coefficients into one target plus one into another, over odd
+    block sizes with a non-final read before each final one: the sums of float64 sosfilt."""
+    fs = 48000
+    sos = signal.butter(2, 500, fs=fs, output="sos")
+    x = np.random.default_rng(0).standard_normal((3, 10000)).astype(np.float32)
+    bank = IirBank([(0, 1, sos), (0, 2, sos), (1, 1, sos)])
+    out = np.zeros((2, 10000), np.float32)
+    for a, b in ((0, 333), (333, 334), (334, 5000), (5000, 10000)):
+        bank.process(x[:, a:b], np.zeros((2, b - a), np.float32), commit=False)
+        block = np.zeros((2, b - a), np.float32)
+        bank.process(x[:, a:b], block)
+        out[:, a:b] = block
+    one = signal.sosfilt(sos, x[1].astype(float))
+    np.testing.assert_allclose(out[0], one + signal.sosfilt(sos, x[2].astype(float)),
+                               atol=2e-5)
+    np.testing.assert_allclose(out[1], one, atol=2e-5)
+
+
+def test_a_fit_that_would_boost_outside_the_band_or_sit_on_the_unit_circle_is_refused():
+    """A 3 Hz second-order high-pass at 96 kHz is flat-ish in band but its poles sit next to
+    z = 1 and a low-order fit would shelf below 20 Hz: the design falls back to the FIR."""
+    freqs = np.geomspace(20, 20000, 40)
+    s = 1j * freqs / 3.0
+    response = s * s / (s * s + s * np.sqrt(2) + 1)
+    pf = design_path(response, freqs, int(np.argmin(np.abs(freqs - 1e3))), 96000)
+    if pf.sos is not None:
+        sos32 = pf.sos.astype(np.float32).astype(float)
+        assert max(np.abs(np.roots(sec[3:])).max() for sec in sos32) < 1 - 1e-4
+        low = realised_response(pf, np.geomspace(1, 20, 8), 96000)
+        edge = realised_response(pf, freqs[:1], 96000)
+        assert np.abs(low).max() <= 10 ** (1 / 20) * np.abs(edge[0])
+
+
+def test_a_filter_rising_outside_the_band_does_not_fit():
+    """A filter that matches in band but climbs 6 dB below 20 Hz (a resonance at 8 Hz) is
+    refused even against its own in-band response."""
+    fs = 48000
+    freqs = np.geomspace(20, 20000, 40)
+    b, a = signal.iirpeak(8.0, 0.7, fs=fs)
+    boost = PathFilter(1.0, sos=np.concatenate([b, a])[None, :])
+    in_band = realised_response(boost, freqs, fs)
+    low = realised_response(boost, np.array([8.0]), fs)
+    assert np.abs(low[0]) > 1.5 * np.abs(in_band[0])  # the premise: it climbs below 20 Hz
+    assert not _fits(boost, in_band, freqs, fs)
+    falling = PathFilter(1.0, sos=signal.butter(1, 2000, fs=fs, output="sos"))
+    assert _fits(falling, realised_response(falling, freqs, fs), freqs, fs)
+
+
+def test_a_zero_length_block_renders_nothing():
+    graph = compile_rig(check_rig(EXAMPLES[0]))
+    engine = Renderer.from_graph(graph, graph.knob_positions, 48000)
+    out = engine.process(np.zeros((0, 2), dtype=np.float32))
+    assert out and all(v.shape == (0, 2) for v in out.values())
 
 
 def test_streaming_iir_paths_match_their_response_across_blocks():
@@ -115,7 +196,6 @@ def test_streaming_iir_paths_match_their_response_across_blocks():
     fs = 48000
     sos = signal.butter(2, 300, fs=fs, output="sos")
     pf = PathFilter(1.0, sos=sos)
-    bank = IirBank([(0, 1, sos)])
     n = fs
     for f_hz in (50.0, 1000.0):
         bank = IirBank([(0, 1, sos)])

@@ -431,6 +431,8 @@ class Renderer:
         through in one-second pieces.
         """
         frames = len(program)
+        if frames == 0:
+            return {who: np.zeros((0, 2), dtype=np.float32) for who in self.listener_ears}
         if frames > self.samplerate:  # the hum tables hold one second: work in pieces
             parts = [self.process(program[i:i + self.samplerate])
                      for i in range(0, frames, self.samplerate)]

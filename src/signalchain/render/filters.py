@@ -33,6 +33,12 @@ FIT_ITERATIONS = 8
 F_NORM_HZ = 1000.0
 """Fits are made in s / (2π · this), which keeps the normal equations well conditioned."""
 MIN_PHASE_FIT_POINTS = 240
+POLE_MARGIN = 1e-4
+"""A fitted filter's poles (float32 coefficients, as rendered) stay this far inside the unit
+circle; closer, float32 state rounding grows (a coupling capacitor's 1 Hz corner at 96 kHz)."""
+OUT_OF_BAND_DB = 1.0
+"""Below 20 Hz and above 20 kHz a fitted filter may rise at most this far above its level at
+the nearer band edge (the solved response says nothing there; the FIR stays flat)."""
 
 
 @dataclass
@@ -120,10 +126,13 @@ def _steiglitz_mcbride(target: ComplexArray, powers: ComplexArray, weight: Float
         rel = 1.0 / np.abs(target)
         b = solve(powers * rel[:, None], target * (powers @ a) * rel)
     b_z, a_z = signal.bilinear(b[::-1], a[::-1], fs=samplerate / (2 * np.pi * F_NORM_HZ))
-    if not np.all(np.isfinite(a_z)) or np.abs(np.roots(a_z)).max(initial=0.0) >= 1.0 - 1e-9:
+    if not np.all(np.isfinite(a_z)) or not np.all(np.isfinite(b_z)):
         return None
     sos: FloatArray = signal.tf2sos(b_z, a_z)
-    return sos
+    as_rendered = sos.astype(np.float32).astype(np.float64)
+    radius = max((np.abs(np.roots(sec[3:])).max(initial=0.0) for sec in as_rendered),
+                 default=0.0)
+    return sos if radius < 1.0 - POLE_MARGIN else None
 
 
 def realised_response(pf: PathFilter, freqs_hz: FloatArray, samplerate: int) -> ComplexArray:
@@ -142,10 +151,18 @@ def realised_response(pf: PathFilter, freqs_hz: FloatArray, samplerate: int) -> 
 
 
 def _fits(pf: PathFilter, response: ComplexArray, freqs_hz: FloatArray, samplerate: int) -> bool:
+    """Within FIT_DB of the solved level in the band, no rise above OUT_OF_BAND_DB outside."""
     real = realised_response(pf, freqs_hz, samplerate)
     with np.errstate(divide="ignore", invalid="ignore"):
         err_db = np.abs(20 * np.log10(np.abs(real) / np.abs(response)))
-    return bool(np.all(np.isfinite(err_db)) and err_db.max() <= FIT_DB)
+    if not (np.all(np.isfinite(err_db)) and err_db.max() <= FIT_DB):
+        return False
+    low = np.geomspace(1.0, freqs_hz[0], 8)[:-1]
+    high = np.geomspace(freqs_hz[-1], 0.49 * samplerate, 8)[1:]
+    rise = 10 ** (OUT_OF_BAND_DB / 20)
+    return bool(np.abs(realised_response(pf, low, samplerate)).max() <= rise * abs(real[0])
+                and np.abs(realised_response(pf, high, samplerate)).max()
+                <= rise * abs(real[-1]))
 
 
 def _fit_iir(response: ComplexArray, freqs_hz: FloatArray, samplerate: int, gain: float,
