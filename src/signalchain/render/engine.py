@@ -383,14 +383,20 @@ class Renderer:
         if not np.isfinite(lim).any():
             return None
         rows = self._rows[cols]
+        # |x| <= |gain| * peak(source) + noise peak for a row fed by the program alone or by
+        # one input alone: if no such row can reach its limit, the samples are not scanned.
+        # Rows that speak a voice, add a monitor mix or sum inputs are always scanned.
         from_prog = chans >= 0
-        single = from_prog.all() or (self.input_map[rows].sum(axis=1) <= 1).all()
-        # |x| <= |gain| * peak(source) + noise peak; scan samples only if that can clip
-        peak_src = prog_peak[np.maximum(chans, 0)] if from_prog.all() else \
-            sense_peak[np.maximum(self._sense_of[rows], 0)]
-        bound = np.abs(self._gains32[rows]) * peak_src + self._noise_peak[rows]
-        if single and not (bound > lim[:, 0]).any():
-            return None
+        one_input = ((self.input_map[rows] != 0).sum(axis=1) == 1) & (self._sense_of[rows] >= 0)
+        plain = ((from_prog & ~self.input_map[rows].any(axis=1)) | (~from_prog & one_input)) \
+            & (self._voice_of[rows] < 0)
+        if plain.all():
+            by_input = (sense_peak[np.maximum(self._sense_of[rows], 0)] if sense_peak.size
+                        else np.zeros(len(rows)))
+            peak_src = np.where(from_prog, prog_peak[np.maximum(chans, 0)], by_input)
+            bound = np.abs(self._gains32[rows]) * peak_src + self._noise_peak[rows]
+            if not (bound > lim[:, 0]).any():
+                return None
         block = x[cols]
         over: BoolArray = np.abs(block) > lim
         if not over.any():
