@@ -16,13 +16,39 @@ Results are immutable data (:class:`Evaluation`, :class:`Finding` ...); the word
 tables made from them live in :mod:`signalchain.report`.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from signalchain.errors import RigError  # noqa: E402
-from signalchain.findings import Finding  # noqa: E402
-from signalchain.refs import KnobRef, PortRef  # noqa: E402
-from signalchain.results import Evaluation, ListenerFigures  # noqa: E402
-from signalchain.rig import Rig  # noqa: E402
+if TYPE_CHECKING:
+    from signalchain.errors import RigError
+    from signalchain.findings import Finding
+    from signalchain.refs import KnobRef, PortRef
+    from signalchain.results import Evaluation, ListenerFigures
+    from signalchain.rig import Rig
+
+# The names are imported on first use (PEP 562): ``python -m signalchain check`` should not
+# pay for NumPy, the schema and the solver before it knows what it is asked to do.
+_LAZY = {"Evaluation": "signalchain.results", "Finding": "signalchain.findings",
+         "KnobRef": "signalchain.refs", "ListenerFigures": "signalchain.results",
+         "PortRef": "signalchain.refs", "Rig": "signalchain.rig", "RigError": "signalchain.errors"}
 
 __all__ = ["Evaluation", "Finding", "KnobRef", "ListenerFigures", "PortRef", "Rig", "RigError",
            "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import one of :data:`__all__`'s names on first use, then keep it."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

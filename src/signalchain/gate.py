@@ -8,14 +8,17 @@ selected. An invalid rig is one failing case carrying the diagnostics.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from signalchain.errors import Diagnostic, UsageError
 from signalchain.findings import FINDING_CODES, SEVERITIES, Finding, matches
 from signalchain.io import write_bytes_atomic
 from signalchain.results import Evaluation
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 CHECK_CODES = ("loose-end", "passive-split", "shorted-output")
 """Codes the wiring check itself can report (without simulating)."""
@@ -68,6 +71,8 @@ def failing(findings: Iterable[Finding], selectors: frozenset[str]) -> list[Find
 
 def _case(suite: ET.Element, name: str, findings: Sequence[Finding], selectors: frozenset[str],
           classname: str) -> bool:
+    import xml.etree.ElementTree as ET
+
     case = ET.SubElement(suite, "testcase", classname=classname, name=name)
     bad = failing(findings, selectors or frozenset({"error"}))
     for f in bad:
@@ -85,6 +90,8 @@ def junit_xml(rig_name: str, check: Sequence[Finding],
               listeners: Mapping[str, Sequence[Finding]],
               selectors: frozenset[str]) -> bytes:
     """A JUnit XML report: one case for the wiring, one per listener (no selectors: errors)."""
+    import xml.etree.ElementTree as ET  # only for --junit
+
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", name=f"signalchain: {rig_name}")
     cases = [("wiring", check)] + [(f"listener {who}", fs) for who, fs in listeners.items()]
@@ -96,6 +103,8 @@ def junit_xml(rig_name: str, check: Sequence[Finding],
 
 def junit_invalid(rig_name: str, diagnostics: Sequence[Diagnostic]) -> bytes:
     """A JUnit XML report for a rig that does not load or plug together: one failing case."""
+    import xml.etree.ElementTree as ET  # only for --junit
+
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", name=f"signalchain: {rig_name}", tests="1",
                           failures="1")
@@ -106,6 +115,8 @@ def junit_invalid(rig_name: str, diagnostics: Sequence[Diagnostic]) -> bytes:
 
 
 def _bytes(root: ET.Element) -> bytes:
+    import xml.etree.ElementTree as ET
+
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data + b"\n"
 

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.segment import Segment
 
-from signalchain.schema.quantities import FORMAT_CONTROLS
+from signalchain.schema.controls import FORMAT_CONTROLS
 
 UNSAFE = re.compile(f"[\\u0000-\\u0008\\u000b-\\u001f{FORMAT_CONTROLS}]")
 """C0 controls but tab and newline, and the schema's :data:`FORMAT_CONTROLS` (DEL, C1, bidi

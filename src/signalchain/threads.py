@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from signalchain.errors import Diagnostic, UsageError
@@ -45,13 +47,26 @@ def blas_threads() -> int | None:
         "own choice", code="bad-environment")])
 
 
+_in_force: ContextVar[tuple[int, ThreadpoolController] | None] = ContextVar(
+    "signalchain_blas_limit", default=None)
+"""The limit :func:`solver_threads` put in force in this context, and the libraries it saw."""
+
+
 @functools.cache
-def _controller() -> ThreadpoolController:
+def _controller_for(scipy_loaded: bool) -> ThreadpoolController:
     import numpy  # noqa: F401 -- the BLAS libraries must be loaded to be found
-    import scipy.linalg  # noqa: F401
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
+
+
+def _controller() -> ThreadpoolController:
+    """The BLAS libraries loaded now: NumPy's, and SciPy's once something imported it.
+
+    SciPy is not imported for them (it takes a fifth of a second): code that imports it
+    while a limit is in force limits it with :func:`also_newly_loaded`.
+    """
+    return _controller_for("scipy.linalg" in sys.modules)
 
 
 @contextmanager
@@ -65,7 +80,28 @@ def solver_threads() -> Iterator[None]:
     if count is None:
         yield
         return
-    with _controller().limit(limits=count, user_api="blas"):
+    controller = _controller()
+    token = _in_force.set((count, controller))
+    try:
+        with controller.limit(limits=count, user_api="blas"):
+            yield
+    finally:
+        _in_force.reset(token)
+
+
+@contextmanager
+def also_newly_loaded() -> Iterator[None]:
+    """Inside :func:`solver_threads`, limit BLAS libraries loaded since it began too.
+
+    For code that imports SciPy when it needs it (the sparse solver): SciPy brings a BLAS
+    library of its own. Outside a limit, or with nothing new loaded, it does nothing.
+    """
+    outer = _in_force.get()
+    controller = _controller()
+    if outer is None or controller is outer[1]:
+        yield
+        return
+    with controller.limit(limits=outer[0], user_api="blas"):
         yield
 
 

@@ -39,14 +39,13 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from signalchain import limits
 from signalchain.arrays import ComplexArray, FloatArray, RealArray
 from signalchain.circuit.system import System, assemble
 from signalchain.errors import RigTopologyError, error_at
 from signalchain.schema.budget import over_limit
+from signalchain.threads import also_newly_loaded
 from signalchain.wiring.netlist import EARTH, Netlist
 
 DENSE_MAX_UNKNOWNS = 180
@@ -236,6 +235,20 @@ def _solve_sparse(s: System, freqs: FloatArray, keep_nodes: bool
     Memory is the factors (near linear in the nodes for these tree-like circuits), one
     block of right-hand sides and the result.
     """
+    # imported here, not with the module: SciPy's sparse modules take longer to import than a
+    # small rig's whole solve; the BLAS library SciPy brings joins a thread limit in force
+    import scipy.sparse.linalg  # noqa: F401
+
+    with also_newly_loaded():
+        return _solve_sparse_loaded(s, freqs, keep_nodes)
+
+
+def _solve_sparse_loaded(s: System, freqs: FloatArray, keep_nodes: bool
+                         ) -> tuple[ComplexArray, ComplexArray | None]:
+    """:func:`_solve_sparse`'s work, SciPy imported."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import splu
+
     size, n_f = s.size, len(freqs)
     w = 2.0 * np.pi * freqs
     g_r, g_c, g_v = s.g.arrays()

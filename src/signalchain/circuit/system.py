@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from signalchain import units
 from signalchain.arrays import ComplexArray, FloatArray, IntArray
 from signalchain.wiring.netlist import Netlist, Transducer
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 GMIN_S = 1e-12
 """Conductance from every node to earth, as in SPICE, so floating islands stay solvable."""
@@ -49,8 +52,63 @@ class _Triplets:
         return out
 
     def sparse(self, shape: tuple[int, int]) -> sp.csr_matrix:
+        import scipy.sparse as sp  # only the sparse solver needs SciPy (it is slow to import)
+
         r, c, v = self.arrays()
         return sp.csr_matrix((v, (r, c)), shape=shape)
+
+
+class RowSums:
+    """A sparse matrix ``M`` (given entry by entry) that only multiplies: ``M @ x``.
+
+    Small matrices (a small rig's, solved densely: at most :data:`SMALL_ROWS` rows of at most
+    :data:`SMALL_ROW_ENTRIES` entries) multiply in NumPy alone, summing each row's products
+    in column order as SciPy's CSR matrices do, so to the same last bit: SciPy's sparse
+    module takes longer to import than such a rig's whole solve. Larger ones are CSR
+    matrices, faster there.
+
+    Parameters
+    ----------
+    rows, cols : ndarray of int
+        Each entry's row and column (entries at the same place are summed first).
+    vals : ndarray of float
+    shape : (int, int)
+    """
+
+    SMALL_ROWS = 256
+    SMALL_ROW_ENTRIES = 16
+
+    def __init__(self, rows: IntArray, cols: IntArray, vals: FloatArray,
+                 shape: tuple[int, int]) -> None:
+        self.shape = shape
+        self._csr: sp.csr_matrix | None = None
+        self._steps: list[tuple[IntArray, IntArray, ComplexArray]] = []
+        width = max(shape[1], 1)
+        key, where = np.unique(rows * width + cols, return_inverse=True)
+        row = key // width
+        rank = np.arange(len(key)) - np.searchsorted(row, row)  # place in its row
+        if shape[0] > self.SMALL_ROWS or (len(key) and rank.max() >= self.SMALL_ROW_ENTRIES):
+            import scipy.sparse as sp
+
+            self._csr = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+            return
+        # canonical order (by row, then column), duplicates summed: what CSR keeps; then
+        # the k-th entries of all rows at once, for k = 0, 1 ...
+        summed = np.zeros(len(key))
+        np.add.at(summed, where.reshape(-1), vals)
+        col = key % width
+        self._steps = [(row[rank == k], col[rank == k], summed[rank == k].astype(complex))
+                       for k in range(int(rank.max()) + 1 if len(key) else 0)]
+
+    def __matmul__(self, x: ComplexArray) -> ComplexArray:
+        """``M @ x`` for ``x`` of shape (columns, m): the (rows, m) products."""
+        if self._csr is not None:
+            product: ComplexArray = self._csr @ x
+            return product
+        out = np.zeros((self.shape[0], x.shape[1]), dtype=complex)
+        for rows, cols, vals in self._steps:
+            out[rows] += vals[:, None] * x[cols]
+        return out
 
 
 class Differences:
@@ -77,9 +135,8 @@ class Differences:
                 self.total[r] += c
         self.node = np.asarray(node, dtype=np.int64)
         self.ref = np.asarray(ref, dtype=np.int64)
-        self.gather = sp.csr_matrix((np.asarray(coeff, dtype=float),
-                                     (np.asarray(row_of, dtype=np.int64),
-                                      np.arange(len(node)))), shape=(len(rows), len(node)))
+        self.gather = RowSums(np.asarray(row_of, dtype=np.int64), np.arange(len(node)),
+                              np.asarray(coeff, dtype=float), (len(rows), len(node)))
 
     def apply(self, x_nodes: ComplexArray) -> ComplexArray:
         """The rows' values for node voltages ``x_nodes`` (n_nodes, m)."""
@@ -106,10 +163,10 @@ class System:
     branch_b: IntArray
     branch_y: ComplexArray
     """(n_branches, F) admittance of every resistor, capacitor, driver and GMIN."""
-    incidence: sp.csr_matrix
+    incidence: RowSums
     """(n_nodes, n_branches): +1 where a branch leaves a node at its first end, -1 at its
     second."""
-    source_incidence: sp.csr_matrix
+    source_incidence: RowSums
     """(n_nodes, n_sources): source currents in each node's current balance."""
     constraints: Differences
     """Each source's equation, over node voltages."""
@@ -244,7 +301,7 @@ class _Assembler:
             if g.neg in index:
                 self.rhs.add(index[g.neg], col, -g.amplitude)
 
-    def incidence_matrix(self) -> sp.csr_matrix:
+    def incidence_matrix(self) -> RowSums:
         """(n_nodes, n_branches): +1 at each branch's first end, -1 at its second."""
         a_arr = np.asarray(self.branch_a, dtype=np.int64)
         b_arr = np.asarray(self.branch_b, dtype=np.int64)
@@ -253,8 +310,7 @@ class _Assembler:
         cols = np.concatenate([np.arange(n_br), np.arange(n_br)])
         vals = np.concatenate([np.ones(n_br), -np.ones(n_br)])
         on_node = rows < self.n_nodes
-        return sp.csr_matrix((vals[on_node], (rows[on_node], cols[on_node])),
-                             shape=(self.n_nodes, n_br))
+        return RowSums(rows[on_node], cols[on_node], vals[on_node], (self.n_nodes, n_br))
 
 
 def assemble(net: Netlist, index: dict[str, int], freqs: FloatArray,
@@ -278,7 +334,8 @@ def assemble(net: Netlist, index: dict[str, int], freqs: FloatArray,
         branch_b=np.asarray(asm.branch_b, dtype=np.int64),
         branch_y=np.array(asm.branch_y).reshape(n_br, len(freqs)),
         incidence=asm.incidence_matrix(),
-        source_incidence=sp.csr_matrix((asm.src_vals, (asm.src_rows, asm.src_cols)),
-                                       shape=(n_nodes, size - n_nodes)),
+        source_incidence=RowSums(np.asarray(asm.src_rows, dtype=np.int64),
+                                 np.asarray(asm.src_cols, dtype=np.int64),
+                                 np.asarray(asm.src_vals, dtype=float), (n_nodes, size - n_nodes)),
         constraints=Differences(asm.constraint_rows),
         senses=Differences(sense_rows), n_senses=len(net.senses))

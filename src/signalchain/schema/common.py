@@ -13,7 +13,8 @@ from signalchain.schema.quantities import Note, ProvenancePath, Url
 class Strict(BaseModel):
     """Base for every schema model: unknown keys are errors, NaN and infinities too."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False,
+                              defer_build=True)
 
 
 class SourceRef(Strict):

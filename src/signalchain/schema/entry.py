@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Any
 
-from pydantic import Discriminator, RootModel, Tag
+from pydantic import ConfigDict, Discriminator, RootModel, Tag
 
 from signalchain.schema.cable import CableKind, CableSpec
 from signalchain.schema.device import DeviceKind, DeviceSpec
@@ -52,5 +52,10 @@ CatalogEntry = Annotated[
 a mapping with ``ends`` and no ``kind`` is a cable)."""
 
 
-class CatalogFile(RootModel[list[CatalogEntry]]):
+class CatalogFile(RootModel):  # type: ignore[type-arg]
     """A catalog file: a YAML list of device and cable entries, each with an ``id``."""
+
+    # built when first used, as the models are: a warm start reads the bundled catalog from
+    # its kept copy (and ``RootModel[...]`` would build a parametrized class at once)
+    model_config = ConfigDict(defer_build=True)
+    root: list[CatalogEntry]

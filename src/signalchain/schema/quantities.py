@@ -27,6 +27,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from signalchain import units
+from signalchain.schema.controls import FORMAT_CONTROLS
 from signalchain.schema.editor import IdsOf
 
 
@@ -381,11 +382,6 @@ PlugRef = Annotated[str, reference("a device id or 'device.port'", (1, 2))]
 
 
 # ---------------------------------------------------------------- free text
-FORMAT_CONTROLS = ("\\u007f-\\u009f\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e"
-                   "\\u2066-\\u2069")
-"""Regex class body of the characters besides C0 that never belong in text from a rig, nor on
-a terminal (:mod:`signalchain.textsafe`): DEL, C1 controls (0x9b is a one-byte CSI), direction
-marks, line and paragraph separators, bidi embeddings, overrides and isolates."""
 # rig text refuses every C0 control too (newline, tab, ESC ...), and lone surrogates
 _FORBIDDEN = "\\u0000-\\u001f" + FORMAT_CONTROLS
 _BAD_CHAR = re.compile(f"[{_FORBIDDEN}\\ud800-\\udfff]")
