@@ -49,8 +49,20 @@ def test_a_changed_file_makes_a_new_copy(fresh, monkeypatch, tmp_path):
     some.write_text(some.read_text() + "\n# a comment changes the bytes\n")
     store.default_catalog.cache_clear()
     store.default_catalog()
-    (after,) = _kept(fresh)  # the old copy is removed
-    assert after != before
+    kept = _kept(fresh)  # a new copy beside the old one (another version may still use it)
+    assert len(kept) == 2 and before in kept
+
+
+def test_only_the_most_recently_used_copies_stay(fresh):
+    """Beyond KEEP copies the least recently used go; reading a copy makes it recent."""
+    fresh.mkdir(parents=True)
+    for k in range(cache.KEEP):
+        cache.save(f"v{k}", {"k": k})
+        os.utime(fresh / f"catalog-v{k}.pickle", (1000 + k, 1000 + k))
+    assert cache.load("v0") == {"k": 0}  # v0 used now: v1 is the oldest
+    cache.save("new", {"k": "new"})
+    assert _kept(fresh) == sorted(["catalog-v0.pickle", "catalog-v2.pickle",
+                                   "catalog-v3.pickle", "catalog-new.pickle"])
 
 
 def test_a_damaged_copy_is_parsed_again(fresh):

@@ -6,8 +6,10 @@ source files and every bundled catalog file's path and bytes: any change to the 
 to the program (the classes pickled) makes a new name, so a stale copy is never read. Only
 the bundled catalog (files that ship with signalchain) is kept; your own catalogs are read
 each time. The folder is ``SIGNALCHAIN_CACHE`` if set (``off`` keeps nothing), else
-``$XDG_CACHE_HOME/signalchain`` or ``~/.cache/signalchain``. A folder that cannot be
-written is no error: the catalog is then parsed each time.
+``$XDG_CACHE_HOME/signalchain`` or ``~/.cache/signalchain``. The :data:`KEEP` most recently
+used copies stay (two installed versions, or two checkouts, sharing one folder do not push
+each other's copy out). A folder that cannot be written is no error: the catalog is then
+parsed each time.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 ENV_VAR = "SIGNALCHAIN_CACHE"
 PREFIX = "catalog-"
+KEEP = 4
+"""Copies kept (the most recently used); each is about 1 MB."""
 
 
 def cache_folder() -> Path | None:
@@ -51,16 +55,22 @@ def load(name: str) -> Any | None:
     folder = cache_folder()
     if folder is None:
         return None
+    path = folder / f"{PREFIX}{name}.pickle"
     try:
-        with open(folder / f"{PREFIX}{name}.pickle", "rb") as f:
-            return pickle.load(f)  # noqa: S301 -- our own copy, named by its sources' hash
+        with open(path, "rb") as f:
+            value = pickle.load(f)  # noqa: S301 -- our own copy, named by its sources' hash
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
             IndexError, TypeError, ValueError):
         return None
+    try:
+        os.utime(path)  # used now: the last to be removed
+    except OSError:
+        pass
+    return value
 
 
 def save(name: str, value: Any) -> None:
-    """Keep ``value`` under that name (atomically; old copies of other names removed)."""
+    """Keep ``value`` under that name (atomically; beyond KEEP, the least recently used go)."""
     folder = cache_folder()
     if folder is None:
         return
@@ -74,8 +84,19 @@ def save(name: str, value: Any) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        for old in folder.glob(f"{PREFIX}*.pickle"):
-            if old.name != f"{PREFIX}{name}.pickle":
-                old.unlink(missing_ok=True)
+        _prune(folder, f"{PREFIX}{name}.pickle")
     except OSError:
         pass  # a read-only home: parse each time
+
+
+def _prune(folder: Path, kept_name: str) -> None:
+    """Remove all but the KEEP most recently used copies (the one just written stays)."""
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+    others = sorted((p for p in folder.glob(f"{PREFIX}*.pickle") if p.name != kept_name),
+                    key=used, reverse=True)
+    for old in others[KEEP - 1:]:
+        old.unlink(missing_ok=True)
