@@ -24,7 +24,7 @@ from typing import Any
 ENV_VAR = "SIGNALCHAIN_CACHE"
 PREFIX = "catalog-"
 KEEP = 4
-"""Copies kept (the most recently used); each is about 1 MB."""
+"""Copies kept (the most recently used); each is under 100 kB."""
 
 
 def cache_folder() -> Path | None:
