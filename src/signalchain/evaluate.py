@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -76,13 +77,13 @@ def stage_noise_v2(graph: SignalGraph, positions: Mapping[str, float]) -> FloatA
 
 def stage_noise_v2_many(graph: SignalGraph, gains: FloatArray) -> FloatArray:
     """:func:`stage_noise_v2` at P knob settings, from the columns' gains (P, n_drive)."""
-    if "stage-noise" not in graph.memo:
+    def per_column() -> tuple[FloatArray, FloatArray, FloatArray]:
         stages = [graph.stages[sid] for sid in graph.drive_stage]
-        graph.memo["stage-noise"] = (
-            np.array([st.gain for st in stages]),
-            np.array([st.noise_min_v**2 for st in stages]),
-            np.array([st.noise_max_v**2 - st.noise_min_v**2 for st in stages]))
-    gain, n2_min, n2_span = graph.memo["stage-noise"]
+        return (np.array([st.gain for st in stages]),
+                np.array([st.noise_min_v**2 for st in stages]),
+                np.array([st.noise_max_v**2 - st.noise_min_v**2 for st in stages]))
+
+    gain, n2_min, n2_span = graph.cached("stage-noise", per_column)
     with np.errstate(divide="ignore", invalid="ignore"):
         a = np.where(gain != 0, gains / np.where(gain != 0, gain, 1.0), 0.0)
     out: FloatArray = (n2_min + a**2 * n2_span) / graph.a_weight_norm
@@ -152,13 +153,13 @@ def listener_levels(graph: SignalGraph, program_v: ComplexArray) -> FloatArray:
 
 def _ears_of(graph: SignalGraph) -> dict[str, list[int]]:
     """Each listener's ear indices (into :attr:`SignalGraph.ears`), in listener order."""
-    if "ears-of" not in graph.memo:
+    def find() -> dict[str, list[int]]:
         found: dict[str, list[int]] = {who: [] for who in graph.built.listeners}
         for e, (who, _side) in enumerate(graph.ears):
             found[who].append(e)
-        graph.memo["ears-of"] = found
-    out: dict[str, list[int]] = graph.memo["ears-of"]
-    return out
+        return found
+
+    return graph.cached("ears-of", find)
 
 
 def _sense_limit(name: str, kind: str, limit: float) -> StageLimit:
@@ -203,10 +204,11 @@ def _limit_rows(graph: SignalGraph) -> tuple[list[int], list[int], FloatArray,
 
     Per row: its sense, its stage's column in the table, its limit (V) and what it is.
     """
-    if "limit-rows" in graph.memo:
-        out: tuple[list[int], list[int], FloatArray, list[StageLimit], tuple[str, ...]] = (
-            graph.memo["limit-rows"])
-        return out
+    return graph.cached("limit-rows", lambda: _find_limit_rows(graph))
+
+
+def _find_limit_rows(graph: SignalGraph) -> tuple[list[int], list[int], FloatArray,
+                                                  list[StageLimit], tuple[str, ...]]:
     senses = graph.built.netlist.senses
     recording = {graph.input_senses[p.slot] for p in graph.preamps}  # see recording.py
     rows: list[tuple[int, str, float, StageLimit]] = [
@@ -220,10 +222,8 @@ def _limit_rows(graph: SignalGraph) -> tuple[list[int], list[int], FloatArray,
                          StageLimit("rated-power", hp.max_power_mw)))
     stages = tuple(dict.fromkeys(sid for _i, sid, _v, _l in rows))
     column = {sid: k for k, sid in enumerate(stages)}
-    out = ([i for i, *_ in rows], [column[sid] for _i, sid, _v, _l in rows],
-           np.array([v for _i, _s, v, _l in rows]), [lim for *_, lim in rows], stages)
-    graph.memo["limit-rows"] = out
-    return out
+    return ([i for i, *_ in rows], [column[sid] for _i, sid, _v, _l in rows],
+            np.array([v for _i, _s, v, _l in rows]), [lim for *_, lim in rows], stages)
 
 
 def headroom_many(graph: SignalGraph, program_ref: ComplexArray) -> HeadroomTable:
@@ -288,15 +288,14 @@ def _input_devices(graph: SignalGraph) -> list[str]:
 def _path_names(graph: SignalGraph, drives: BoolArray, inputs: BoolArray
                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The stage ids and input ports (``device.port``) of a path's column masks."""
-    key = ("path", drives.tobytes(), inputs.tobytes())
-    if key not in graph.memo:
+    def names() -> tuple[tuple[str, ...], tuple[str, ...]]:
         senses = graph.built.netlist.senses
-        graph.memo[key] = (
-            tuple(dict.fromkeys(s for j, s in enumerate(graph.drive_stage) if drives[j])),
-            tuple(dict.fromkeys(f"{senses[i].device}.{senses[i].port}"
-                                for col, i in enumerate(graph.input_senses) if inputs[col])))
-    out: tuple[tuple[str, ...], tuple[str, ...]] = graph.memo[key]
-    return out
+        return (tuple(dict.fromkeys(s for j, s in enumerate(graph.drive_stage) if drives[j])),
+                tuple(dict.fromkeys(f"{senses[i].device}.{senses[i].port}"
+                                    for col, i in enumerate(graph.input_senses)
+                                    if inputs[col])))
+
+    return graph.cached(("path", drives.tobytes(), inputs.tobytes()), names)
 
 
 def _about_idle_recording(graph: SignalGraph, name: str, path: str) -> bool:
@@ -322,11 +321,8 @@ def _about_idle_recording(graph: SignalGraph, name: str, path: str) -> bool:
 
 
 def _stage_assumptions(graph: SignalGraph, devices: list[str]) -> list[Assumption]:
-    key = ("assumptions", tuple(devices))
-    if key not in graph.memo:
-        graph.memo[key] = _assumptions_of(graph, devices)
-    out: list[Assumption] = graph.memo[key]
-    return out
+    return graph.cached(("assumptions", tuple(devices)),
+                        lambda: _assumptions_of(graph, devices))
 
 
 def _assumptions_of(graph: SignalGraph, devices: list[str]) -> list[Assumption]:
@@ -348,10 +344,7 @@ def shorted_outputs(graph: SignalGraph) -> list[Finding]:
     push-pull cold leg on a TS cable and a summing Y are all loads found here the same way.
     Each finding's location is the connection at the shorted port.
     """
-    if "shorted" not in graph.memo:  # the loads do not depend on the knobs
-        graph.memo["shorted"] = _shorted(graph)
-    out: list[Finding] = graph.memo["shorted"]
-    return list(out)
+    return list(graph.cached("shorted", lambda: _shorted(graph)))  # loads ignore the knobs
 
 
 def _shorted(graph: SignalGraph) -> list[Finding]:
@@ -382,10 +375,12 @@ def _shorted(graph: SignalGraph) -> list[Finding]:
 
 def _volume_controls(graph: SignalGraph, stages: tuple[str, ...], computers: list[str]
                      ) -> tuple[VolumeControl, ...]:
-    key = ("volume", stages)
-    if key in graph.memo:
-        known: tuple[VolumeControl, ...] = graph.memo[key]
-        return known
+    return graph.cached(("volume", stages), lambda: _find_volume_controls(graph, stages,
+                                                                           computers))
+
+
+def _find_volume_controls(graph: SignalGraph, stages: tuple[str, ...], computers: list[str]
+                          ) -> tuple[VolumeControl, ...]:
     controls: dict[str, VolumeControl] = {}
     for sid in stages:
         st = graph.stages[sid]
@@ -395,8 +390,7 @@ def _volume_controls(graph: SignalGraph, stages: tuple[str, ...], computers: lis
     if computers:
         ref = KnobRef.of(computers[0], "software")
         controls.setdefault(ref, VolumeControl(ref, False))
-    graph.memo[key] = tuple(controls.values())
-    return graph.memo[key]  # type: ignore[no-any-return]
+    return tuple(controls.values())
 
 
 @dataclass(frozen=True)
@@ -497,15 +491,15 @@ def _loudest(graph: SignalGraph, points: Sequence[Mapping[str, float]],
 
     One solve per point: a knob off a listener's path does not change that listener's level.
     """
-    full_points = []
+    def knobs_of(stages: tuple[str, ...]) -> tuple[KnobRef, ...]:
+        return tuple(dict.fromkeys(KnobRef.of(graph.stages[s].device, k) for s in stages
+                                   if (k := graph.stages[s].knob)))
+
+    full_points: list[dict[str, float]] = []
     for positions, lfs in zip(points, listeners, strict=True):
         stages = tuple(dict.fromkeys(s for lf in lfs for s in lf.stages_on_path))
-        key = ("path-knobs", stages)
-        if key not in graph.memo:
-            graph.memo[key] = tuple(dict.fromkeys(
-                KnobRef.of(graph.stages[s].device, k) for s in stages
-                if (k := graph.stages[s].knob)))
-        full_points.append({**positions, **dict.fromkeys(graph.memo[key], 1.0)})
+        knobs = graph.cached(("path-knobs", stages), functools.partial(knobs_of, stages))
+        full_points.append({**positions, **dict.fromkeys(knobs, 1.0)})
     resp = respond_many(graph, knob_gains_many(graph, full_points),
                         input_scale_many(graph, full_points), np.array([graph.i_ref]))
     return listener_levels(graph, ear_program_v(graph, resp, 0))

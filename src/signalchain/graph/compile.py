@@ -11,9 +11,9 @@ positions therefore never require a new circuit solve, which is what makes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -30,6 +30,8 @@ PROGRAM_CHANNELS = ("L", "R")
 """The program's channels, as named sources: an interface's ``program_channels`` take them in
 order. Other sources (microphones) are appended to :attr:`SignalGraph.sources` by name."""
 GRID_POINTS_PER_DECADE = 10
+_T = TypeVar("_T")
+
 F_MIN_HZ, F_MAX_HZ = 20.0, 20000.0
 REFERENCE_HZ = 1000.0
 
@@ -152,6 +154,17 @@ class SignalGraph:
     memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results that do not depend on the knobs, kept for the next evaluation (thread-safe:
     an entry is only ever replaced by an equal one)."""
+
+    def cached(self, key: object, make: Callable[[], _T]) -> _T:
+        """``make()``, computed once per graph and kept in :attr:`memo` under ``key``.
+
+        For results that do not depend on the knobs; ``key`` must name everything they
+        depend on besides the graph.
+        """
+        if key not in self.memo:
+            self.memo[key] = make()
+        value: _T = self.memo[key]
+        return value
 
     def input_scale(self, positions: Mapping[str, float]) -> FloatArray:
         """Per input sense: 1, or a preamp's full-scale units per volt at its gain knob."""

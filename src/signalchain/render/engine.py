@@ -305,19 +305,27 @@ class Renderer:
                 start = starts[r, c]
                 x[j, done:done + count] += table[start:start + count]
 
-    def _senses(self, x: Float32Array, hum: slice, final: bool = False) -> Float32Array:
+    def _senses(self, x: Float32Array, hum: slice, final: bool = False,
+                only: tuple[IntArray, sparse.csr_matrix] | None = None) -> Float32Array:
         """What every input senses from the driven columns (hum added, clipped).
 
         Read once per level of the block as its columns are driven; only the ``final`` read,
-        once every column is, moves the input filters' tails on to the next block.
+        once every column is, moves the input filters' tails on to the next block. ``only``
+        (some inputs and their rows of the input gains) reads just those; it is for rigs
+        without input filters or a recorder, which run on every input.
         """
-        senses: Float32Array = self._g_in32 @ x
+        rows: IntArray | slice = slice(None)
+        gains = self._g_in32
+        if only is not None:
+            rows, gains = only
+        senses: Float32Array = gains @ x
         if self._hum_in is not None:
-            senses += self._hum_in[:, hum]
-        self.paths_in.process(x, senses, commit=final)
-        if self.recorder is not None:
-            self.recorder.add_noise(senses)
-        lim = self.input_clip[:, None]
+            senses += self._hum_in[rows, hum]
+        if only is None:
+            self.paths_in.process(x, senses, commit=final)
+            if self.recorder is not None:
+                self.recorder.add_noise(senses)
+        lim = self.input_clip[rows, None]
         np.clip(senses, -lim, lim, out=senses)
         return senses
 
@@ -343,19 +351,19 @@ class Renderer:
         if plan is None:
             return self._amplify_inputs(x, cols, frames, hum)
         read, g_read, pick = plan
-        senses: Float32Array = g_read @ x
-        if self._hum_in is not None:
-            senses += self._hum_in[read, hum]
-        lim = self.input_clip[read, None]
-        np.clip(senses, -lim, lim, out=senses)
-        rows = self._rows[cols]
-        if isinstance(cols, slice):
-            np.multiply(self._gains32[rows, None], senses[pick], out=x[cols])
-        else:
-            x[cols] = self._gains32[rows, None] * senses[pick]
+        senses = self._senses(x, hum, only=(read, g_read))
+        self._amplify(x, cols, senses[pick])
         peak = np.zeros(len(self.input_clip))
         peak[read] = np.abs(senses).max(axis=1)
         return peak
+
+    def _amplify(self, x: Float32Array, cols: IntArray | slice, sources: Float32Array) -> None:
+        """Each column's gain times its source row (``sources`` in the columns' order)."""
+        gains = self._gains32[self._rows[cols], None]
+        if isinstance(cols, slice):  # a view: write in place
+            np.multiply(gains, sources, out=x[cols])
+        else:
+            x[cols] = gains * sources
 
     def _amplify_inputs(self, x: Float32Array, cols: IntArray | slice, frames: int,
                         hum: slice) -> FloatArray:
@@ -365,11 +373,7 @@ class Renderer:
             senses = np.zeros((1, frames), dtype=np.float32)
         rows = self._rows[cols]
         if (self.input_map[rows].sum(axis=1) <= 1).all():
-            src_rows = np.maximum(self._sense_of[rows], 0)
-            if isinstance(cols, slice):  # a view: write in place
-                np.multiply(self._gains32[rows, None], senses[src_rows], out=x[cols])
-            else:
-                x[cols] = self._gains32[rows, None] * senses[src_rows]
+            self._amplify(x, cols, senses[np.maximum(self._sense_of[rows], 0)])
             x[rows[self._sense_of[rows] < 0]] = 0.0
         else:  # a channel summed from several inputs
             x[cols] = self._map_gain32[cols] @ senses
