@@ -96,3 +96,10 @@ def test_the_bundled_catalog_travels_by_name_and_others_by_value():
     mine = synthetic_catalog(bundled, headphones=2, amps=1, seed=3)
     back = pickle.loads(pickle.dumps(mine))
     assert back is not mine and back.entries == mine.entries and not back.bundled
+
+
+def test_a_folder_named_through_dot_dot_makes_only_that_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "missing" / ".." / "kept"))
+    cache.save("x", {"k": 1})
+    assert (tmp_path / "kept" / "catalog-x.pickle").exists()
+    assert not (tmp_path / "missing").exists()

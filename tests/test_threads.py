@@ -45,7 +45,7 @@ def test_a_count_or_auto_is_obeyed(monkeypatch):
         assert _blas_threads() == before
 
 
-@pytest.mark.parametrize("bad", ["0", "-1", "lots", "1.5", "999"])
+@pytest.mark.parametrize("bad", ["0", "-1", "lots", "1.5", "999", "²", "٣", ""])
 def test_a_bad_value_is_a_usage_error_in_the_cli(monkeypatch, bad):
     from typer.testing import CliRunner
 

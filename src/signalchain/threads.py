@@ -39,7 +39,7 @@ def blas_threads() -> int | None:
     text = os.environ.get(ENV_VAR, "1").strip()
     if text.lower() == "auto":
         return None
-    if text.isdigit() and 1 <= int(text) <= MAX_THREADS:
+    if text.isascii() and text.isdecimal() and 1 <= int(text) <= MAX_THREADS:
         return int(text)
     raise UsageError([Diagnostic(
         "error", f"{ENV_VAR}={text[:40]!r} is not a thread count",

@@ -33,7 +33,8 @@ def cache_folder() -> Path | None:
     if chosen.lower() == "off":
         return None
     if chosen:
-        return Path(chosen)
+        # normalised first: "a/missing/../b" must not make "a/missing" on the way to "a/b"
+        return Path(os.path.abspath(chosen))
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
     return (Path(base) if base else Path.home() / ".cache") / "signalchain"
 
